@@ -1,0 +1,235 @@
+"""QueueStore: the one seam every VM queue and SEDA stage queue stands on.
+
+A store holds one named FIFO queue. The base class owns the policy that Mule's
+``AbstractQueueStoreDelegate`` owns (VM-2, Q7): waiting for room when a bounded queue is
+full, waiting for an item on take, statistics, and the closed state. Concrete stores
+(``memory.py``, ``persistent.py``) implement a handful of primitives that are always
+called with the store's condition held, so they need no locking of their own.
+
+Blocking names follow Trio: ``put``/``take`` wait up to a timeout, ``put_nowait``
+and ``take_nowait`` never wait. A timeout of ``None`` or a negative number waits
+forever (Mule 3.9 treats a negative offer timeout so); 0 does not wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from mule_emulator.errors import QueueClosedError, QueueFullError
+
+
+@dataclass(frozen=True)
+class QueueStatistics:
+    """A snapshot of one queue: what an operator wants to see under load."""
+
+    name: str
+    depth: int
+    capacity: int  # 0 = unbounded
+    persistent: bool
+    in_flight: int  # taken but not yet acknowledged (transactions); 0 otherwise
+    offered: int  # items accepted
+    processed: int  # items taken
+    rejected: int  # offers that found no room in time
+    peak: int  # the largest depth seen
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None or timeout < 0:
+        return None
+    return time.monotonic() + timeout
+
+
+class QueueStore(ABC):
+    """One named FIFO queue. Thread-safe; every public method may block only as named."""
+
+    persistent: bool = False
+
+    def __init__(self, name: str, capacity: int = 0) -> None:
+        self.name = name
+        self.capacity = max(0, capacity)
+        self._lock = threading.Lock()
+        self._not_empty = threading.Condition(self._lock)
+        self._not_full = threading.Condition(self._lock)
+        self._closed = False
+        self._offered = 0
+        self._processed = 0
+        self._rejected = 0
+        self._peak = 0
+        self._in_flight = 0
+
+    # ------------------------------------------------------------ primitives (lock held)
+
+    @abstractmethod
+    def _append(self, item: Any) -> None:
+        """Add ``item`` at the tail."""
+
+    @abstractmethod
+    def _append_first(self, item: Any) -> None:
+        """Add ``item`` at the head (an "untake")."""
+
+    @abstractmethod
+    def _pop(self) -> Any:
+        """Remove and return the head; only called when ``_size() > 0``."""
+
+    @abstractmethod
+    def _size(self) -> int:
+        """How many items are queued."""
+
+    @abstractmethod
+    def _clear(self) -> int:
+        """Drop every item; return how many were dropped."""
+
+    def _peek_all(self) -> list[Any]:
+        """Every queued item in order, without removing them (for inspection)."""
+        raise NotImplementedError
+
+    def _close_store(self) -> None:
+        """Release resources (files, connections). Items stay where the store keeps them."""
+
+    # ------------------------------------------------------------ public API
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        """Append ``item``, waiting up to ``timeout`` seconds for room.
+
+        Raises ``QueueFullError`` when no room appeared in time (Mule's
+        "Queue '<name>' is full") and ``QueueClosedError`` after ``close()``.
+        """
+        if not self.offer(item, timeout):
+            raise QueueFullError(f"Queue '{self.name}' is full (max capacity: {self.size()})")
+
+    def put_nowait(self, item: Any) -> None:
+        self.put(item, 0)
+
+    def offer(self, item: Any, timeout: float | None = None) -> bool:
+        """Append ``item`` if room appears within ``timeout``; False otherwise."""
+        deadline = _deadline(timeout)
+        with self._not_full:
+            self._check_open()
+            while self.capacity and self._size() >= self.capacity:
+                if deadline is None:
+                    self._not_full.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._rejected += 1
+                        return False
+                    self._not_full.wait(remaining)
+                self._check_open()
+            self._append(item)
+            self._after_add()
+            return True
+
+    def put_now(self, item: Any) -> None:
+        """Append regardless of capacity: a rollback putting a take back, a commit (Q9)."""
+        with self._lock:
+            self._check_open()
+            self._append(item)
+            self._after_add()
+
+    def untake(self, item: Any) -> None:
+        """Put ``item`` back at the head, regardless of capacity."""
+        with self._lock:
+            self._check_open()
+            self._append_first(item)
+            self._after_add(count=False)
+
+    def take(self, timeout: float | None = None) -> Any | None:
+        """Remove and return the head, waiting up to ``timeout``; None when nothing came."""
+        deadline = _deadline(timeout)
+        with self._not_empty:
+            while self._size() == 0:
+                if self._closed:
+                    return None
+                if deadline is None:
+                    self._not_empty.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return None
+                    self._not_empty.wait(remaining)
+            item = self._pop()
+            self._processed += 1
+            self._not_full.notify()
+            return item
+
+    def take_nowait(self) -> Any | None:
+        return self.take(0)
+
+    def take_batch(self, limit: int) -> list[Any]:
+        """Take up to ``limit`` items that are already queued, without waiting."""
+        out: list[Any] = []
+        with self._lock:
+            while len(out) < limit and self._size() > 0:
+                out.append(self._pop())
+            if out:
+                self._processed += len(out)
+                self._not_full.notify(len(out))
+        return out
+
+    def size(self) -> int:
+        with self._lock:
+            return self._size()
+
+    def __len__(self) -> int:
+        return self.size()
+
+    def items(self) -> list[Any]:
+        """A snapshot of the queued items, head first (inspection; not a take)."""
+        with self._lock:
+            return self._peek_all()
+
+    def purge(self) -> int:
+        """Drop every queued item; return how many."""
+        with self._lock:
+            n = self._clear()
+            self._not_full.notify_all()
+            return n
+
+    def close(self) -> None:
+        """Refuse new items, wake every waiter, release the store. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._not_empty.notify_all()
+            self._not_full.notify_all()
+            self._close_store()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def statistics(self) -> QueueStatistics:
+        with self._lock:
+            return QueueStatistics(
+                name=self.name,
+                depth=self._size(),
+                capacity=self.capacity,
+                persistent=self.persistent,
+                in_flight=self._in_flight,
+                offered=self._offered,
+                processed=self._processed,
+                rejected=self._rejected,
+                peak=self._peak,
+            )
+
+    # ------------------------------------------------------------ helpers
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise QueueClosedError(f"Queue '{self.name}' is closed")
+
+    def _after_add(self, count: bool = True) -> None:
+        if count:
+            self._offered += 1
+        depth = self._size()
+        if depth > self._peak:
+            self._peak = depth
+        self._not_empty.notify()
+
+
+__all__ = ["QueueStatistics", "QueueStore"]
