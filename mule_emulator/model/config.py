@@ -250,9 +250,7 @@ class ConnectorConfig:
     @property
     def effective_queue_timeout_ms(self) -> int:
         return (
-            self.queue_timeout_ms
-            if self.queue_timeout_ms is not None
-            else DEFAULT_QUEUE_TIMEOUT_MS
+            self.queue_timeout_ms if self.queue_timeout_ms is not None else DEFAULT_QUEUE_TIMEOUT_MS
         )
 
     @property
@@ -513,9 +511,7 @@ class AppConfig:
     processing_strategies: Mapping[str, ProcessingStrategyConfig] = field(
         default_factory=_empty_map
     )
-    exception_strategies: Mapping[str, ExceptionStrategyConfig] = field(
-        default_factory=_empty_map
-    )
+    exception_strategies: Mapping[str, ExceptionStrategyConfig] = field(default_factory=_empty_map)
     global_elements: Mapping[str, ElementConfig] = field(default_factory=_empty_map)
     beans: Mapping[str, BeanConfig] = field(default_factory=_empty_map)
     queue_stores: Mapping[str, QueueStoreConfig] = field(default_factory=_empty_map)
