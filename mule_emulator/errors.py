@@ -109,6 +109,21 @@ class TransactionError(RuntimeFault):
     """A transaction action met a state it does not allow (Mule's IllegalTransactionState)."""
 
 
+class PoolExhaustedError(RuntimeFault):
+    """A thread pool rejected a task (Java's RejectedExecutionException under Mule's
+    ``ABORT`` and ``WAIT`` exhausted actions, or a pool that is shut down)."""
+
+
+class FailedToQueueEventError(RuntimeFault):
+    """A SEDA stage's queue did not accept an event within ``threadWaitTimeout``
+    (Mule's FailedToQueueEventException); ``event`` is the event that was refused."""
+
+    def __init__(self, message: str, event: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.event = event
+
+
 class MessagingError(RuntimeFault):
     """A failure while processing an event in a flow; carries the event when known.
 
@@ -127,11 +142,13 @@ class MessagingError(RuntimeFault):
 
 __all__ = [
     "ConfigError",
+    "FailedToQueueEventError",
     "InputError",
     "LifecycleError",
     "MessagingError",
     "MuleEmulatorError",
     "NoReceiverError",
+    "PoolExhaustedError",
     "QueueClosedError",
     "QueueFullError",
     "RuntimeFault",

@@ -35,6 +35,7 @@ class QueueStatistics:
     processed: int  # items taken
     rejected: int  # offers that found no room in time
     peak: int  # the largest depth seen
+    claimed: int = 0  # taken by a consumer that has not yet handed the item on (claim())
 
 
 def _deadline(timeout: float | None) -> float | None:
@@ -60,6 +61,15 @@ class QueueStore(ABC):
         self._rejected = 0
         self._peak = 0
         self._in_flight = 0
+        self._claimed = 0
+        # Bumped on every change of depth or claims: lets an observer prove that the
+        # queue stood still between two looks (Engine.wait_until_idle).
+        self._changes = 0
+        # Watchers wait for "something is queued" without consuming it; they get their
+        # own condition so a plain notify() on _not_empty never wakes a watcher instead
+        # of a taker.
+        self._has_items = threading.Condition(self._lock)
+        self._watchers = 0
 
     # ------------------------------------------------------------ primitives (lock held)
 
@@ -153,11 +163,71 @@ class QueueStore(ABC):
                     self._not_empty.wait(remaining)
             item = self._pop()
             self._processed += 1
-            self._not_full.notify()
+            self._changes += 1
+            if self.capacity:
+                self._not_full.notify()
             return item
 
     def take_nowait(self) -> Any | None:
         return self.take(0)
+
+    def claim(self, timeout: float | None = None) -> Any | None:
+        """``take`` that leaves the queue "busy" until ``release_claim()``.
+
+        A consumer that hands the item on (to a thread pool) claims it, so that the
+        item is always visible somewhere: queued, claimed, or in the pool. That is what
+        makes an idle check race-free. Every claim that returned an item must be
+        released exactly once.
+        """
+        deadline = _deadline(timeout)
+        with self._not_empty:
+            while self._size() == 0:
+                if self._closed:
+                    return None
+                if deadline is None:
+                    self._not_empty.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return None
+                    self._not_empty.wait(remaining)
+            item = self._pop()
+            self._processed += 1
+            self._claimed += 1
+            self._changes += 1
+            if self.capacity:
+                self._not_full.notify()
+            return item
+
+    def release_claim(self) -> None:
+        """The claimed item has been handed on (or dropped); see ``claim``."""
+        with self._lock:
+            self._claimed -= 1
+            self._changes += 1
+
+    def wait_for_items(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until something is queued, without taking it.
+
+        True when the queue is not empty; False on timeout or when closed.
+        """
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._lock:
+            while self._size() == 0:
+                remaining = deadline - time.monotonic()
+                if self._closed or remaining <= 0:
+                    return False
+                self._watchers += 1
+                try:
+                    self._has_items.wait(remaining)
+                finally:
+                    self._watchers -= 1
+            return True
+
+    def quiescence(self) -> tuple[bool, int]:
+        """(nothing queued, claimed or in flight; the change counter), read atomically."""
+        with self._lock:
+            quiet = self._size() == 0 and self._claimed == 0 and self._in_flight == 0
+            return quiet, self._changes
 
     def take_batch(self, limit: int) -> list[Any]:
         """Take up to ``limit`` items that are already queued, without waiting."""
@@ -167,7 +237,9 @@ class QueueStore(ABC):
                 out.append(self._pop())
             if out:
                 self._processed += len(out)
-                self._not_full.notify(len(out))
+                self._changes += 1
+                if self.capacity:
+                    self._not_full.notify(len(out))
         return out
 
     def size(self) -> int:
@@ -186,6 +258,7 @@ class QueueStore(ABC):
         """Drop every queued item; return how many."""
         with self._lock:
             n = self._clear()
+            self._changes += 1
             self._not_full.notify_all()
             return n
 
@@ -197,6 +270,7 @@ class QueueStore(ABC):
             self._closed = True
             self._not_empty.notify_all()
             self._not_full.notify_all()
+            self._has_items.notify_all()
             self._close_store()
 
     @property
@@ -215,6 +289,7 @@ class QueueStore(ABC):
                 processed=self._processed,
                 rejected=self._rejected,
                 peak=self._peak,
+                claimed=self._claimed,
             )
 
     # ------------------------------------------------------------ helpers
@@ -226,10 +301,13 @@ class QueueStore(ABC):
     def _after_add(self, count: bool = True) -> None:
         if count:
             self._offered += 1
+        self._changes += 1
         depth = self._size()
         if depth > self._peak:
             self._peak = depth
         self._not_empty.notify()
+        if self._watchers:
+            self._has_items.notify_all()
 
 
 __all__ = ["QueueStatistics", "QueueStore"]

@@ -1,0 +1,442 @@
+"""ThreadPool: a work manager built from a threading profile (TP-3, TP-4, TP-5).
+
+Mule hands every piece of asynchronous work to a Java ``ThreadPoolExecutor`` whose
+shape comes from a threading profile. This class reproduces the executor's rules, so
+that exhausted pools behave as they do in Mule:
+
+1. fewer threads than core (``min(maxThreadsIdle, maxThreadsActive)``) → a new thread;
+2. else the task goes to the buffer: a bounded deque of ``maxBufferSize`` when that is
+   positive and ``maxThreadsActive > 1``; otherwise a zero-capacity hand-off that only
+   succeeds when an idle thread is waiting for work;
+3. else, below ``maxThreadsActive`` threads → a new thread;
+4. else the pool is exhausted and ``poolExhaustedAction`` decides: RUN (the submitter
+   runs it), WAIT (wait for room up to ``threadWaitTimeout``), DISCARD, DISCARD_OLDEST,
+   ABORT.
+
+Idle threads above core die after ``threadTTL``. ``doThreading=false`` runs every task
+inline. A task's exception never escapes a worker: it goes to ``on_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mule_emulator.errors import PoolExhaustedError
+from mule_emulator.model.config import ThreadingProfile, merge_threading
+
+log = logging.getLogger(__name__)
+
+Task = Callable[[], None]
+ErrorHandler = Callable[[BaseException], None]
+
+# Spellings Mule accepts for poolExhaustedAction (TP-4), case-insensitive.
+_ACTIONS = {
+    "WAIT": "WAIT",
+    "WHEN_EXHAUSTED_WAIT": "WAIT",
+    "0": "WAIT",
+    "DISCARD": "DISCARD",
+    "WHEN_EXHAUSTED_DISCARD": "DISCARD",
+    "1": "DISCARD",
+    "DISCARD_OLDEST": "DISCARD_OLDEST",
+    "WHEN_EXHAUSTED_DISCARD_OLDEST": "DISCARD_OLDEST",
+    "2": "DISCARD_OLDEST",
+    "ABORT": "ABORT",
+    "WHEN_EXHAUSTED_ABORT": "ABORT",
+    "3": "ABORT",
+    "RUN": "RUN",
+    "WHEN_EXHAUSTED_RUN": "RUN",
+    "4": "RUN",
+}
+
+
+def exhausted_action(value: str) -> str:
+    """Normalise a poolExhaustedAction spelling to WAIT/DISCARD/DISCARD_OLDEST/ABORT/RUN."""
+    try:
+        return _ACTIONS[str(value).strip().upper()]
+    except KeyError:
+        raise ValueError(f"Unknown poolExhaustedAction '{value}'") from None
+
+
+@dataclass(frozen=True)
+class PoolStatistics:
+    """A snapshot of one pool."""
+
+    name: str
+    threads: int  # live worker threads
+    active: int  # tasks running on worker threads
+    idle: int  # worker threads waiting for work
+    largest: int  # the most worker threads alive at once
+    max: int  # maxThreadsActive
+    buffered: int  # tasks accepted and waiting for a thread
+    completed: int  # tasks finished (worker, caller-run or inline)
+    rejected: int  # submissions that found the pool exhausted (any action)
+    discarded: int  # tasks dropped by DISCARD / DISCARD_OLDEST / a bounded shutdown
+    peak: int  # the most tasks running on worker threads at once
+    caller_runs: int  # tasks the submitter ran itself (RUN)
+
+
+def _default_on_error(exc: BaseException) -> None:
+    log.error("Uncaught exception in a thread pool task", exc_info=exc)
+
+
+class ThreadPool:
+    """A pool of named, non-daemon worker threads shaped by a ``ThreadingProfile``.
+
+    Threads are created lazily and named ``<name>.NN``. ``submit`` never loses a task
+    silently except under DISCARD / DISCARD_OLDEST, which count it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        profile: ThreadingProfile | None = None,
+        on_error: ErrorHandler | None = None,
+    ) -> None:
+        p = merge_threading(profile)
+        assert p.max_threads_active is not None and p.max_threads_idle is not None
+        assert p.thread_ttl_ms is not None and p.max_buffer_size is not None
+        assert p.thread_wait_timeout_ms is not None and p.pool_exhausted_action is not None
+        self.name = name
+        self.profile = p
+        self.max_threads = max(1, p.max_threads_active)
+        self.core_threads = max(0, min(p.max_threads_idle, self.max_threads))
+        self.keep_alive_s = max(0, p.thread_ttl_ms) / 1000.0
+        self.buffer_capacity = (
+            p.max_buffer_size if p.max_buffer_size > 0 and self.max_threads > 1 else 0
+        )
+        self.action = exhausted_action(p.pool_exhausted_action)
+        self.wait_timeout_ms = p.thread_wait_timeout_ms
+        self.threading = bool(p.do_threading)
+        self.on_error: ErrorHandler = on_error or _default_on_error
+
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # workers wait for tasks
+        self._room = threading.Condition(self._lock)  # WAIT submitters wait for room
+        self._done = threading.Condition(self._lock)  # pending reached 0 / a worker left
+        self._queue: deque[Task] = deque()
+        self._workers: set[threading.Thread] = set()
+        self._seq = 0
+        self._waiting = 0  # workers blocked in _get_task
+        self._running = 0  # tasks executing on workers
+        self._pending = 0  # accepted and not finished, wherever they run
+        self._changes = 0
+        self._shutdown = False
+        self._largest = 0
+        self._peak = 0
+        self._completed = 0
+        self._rejected = 0
+        self._discarded = 0
+        self._caller_runs = 0
+
+    # ------------------------------------------------------------------ submitting
+
+    def submit(self, fn: Task) -> None:
+        """Run ``fn`` on the pool, following the executor rules and the exhausted action.
+
+        Raises ``PoolExhaustedError`` under ABORT, when WAIT timed out, or when the pool
+        is shut down.
+        """
+        if not self.threading:
+            with self._lock:
+                self._accept_locked()
+            self._run_here(fn)
+            return
+        with self._lock:
+            if self._execute_locked(fn):
+                return
+            self._rejected += 1
+            action = self.action
+            if action == "DISCARD":
+                self._discarded += 1
+                return
+            if action == "ABORT":
+                raise PoolExhaustedError(self._abort_message_locked())
+            if action == "RUN":
+                self._caller_runs += 1
+                self._accept_locked()
+            elif action == "WAIT":
+                self._wait_for_room_locked(fn)
+                return
+            else:  # DISCARD_OLDEST
+                self._discard_oldest_locked(fn)
+                return
+        self._run_here(fn)  # RUN: the submitter is the back-pressure
+
+    def try_submit(self, fn: Task) -> bool:
+        """Hand ``fn`` to a pool thread if the executor rules allow it; never apply the
+        exhausted action and never run ``fn`` here. False when it was not accepted."""
+        if not self.threading:
+            return False
+        with self._lock:
+            return self._execute_locked(fn)
+
+    def _execute_locked(self, fn: Task) -> bool:
+        if self._shutdown:
+            raise PoolExhaustedError(
+                f"ThreadPoolExecutor is already shut down (pool '{self.name}')"
+            )
+        n = len(self._workers)
+        if n < self.core_threads:
+            self._accept_locked()
+            self._add_worker_locked(fn)
+            return True
+        if self._offer_locked(fn):
+            self._accept_locked()
+            if not self._workers:
+                self._add_worker_locked(None)
+            return True
+        if n < self.max_threads:
+            self._accept_locked()
+            self._add_worker_locked(fn)
+            return True
+        return False
+
+    def _offer_locked(self, fn: Task) -> bool:
+        """Step 2: the buffer, or a hand-off to a thread that is waiting for work."""
+        if self.buffer_capacity:
+            if len(self._queue) >= self.buffer_capacity:
+                return False
+        elif self._waiting <= len(self._queue):
+            return False
+        self._queue.append(fn)
+        self._work.notify()
+        return True
+
+    def _wait_for_room_locked(self, fn: Task) -> None:
+        # Mule's WaitPolicy: offer to the work queue, waiting up to threadWaitTimeout; it
+        # never starts a thread. 0 = do not wait, negative = forever (TP-4 quirk).
+        timeout_ms = self.wait_timeout_ms
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000.0
+        while True:
+            if self._shutdown:
+                raise PoolExhaustedError("ThreadPoolExecutor is already shut down")
+            if self._offer_locked(fn):
+                self._accept_locked()
+                return
+            if deadline is None:
+                self._room.wait()
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PoolExhaustedError(
+                    f"ThreadPoolExecutor did not accept within {timeout_ms} MILLISECONDS"
+                )
+            self._room.wait(remaining)
+
+    def _discard_oldest_locked(self, fn: Task) -> None:
+        # Java drops the head of the work queue and executes again, as often as it
+        # takes. With a hand-off there is nothing to drop, so this waits (on a
+        # condition, not spinning) until a thread or a slot frees up.
+        while True:
+            if self._shutdown:  # DiscardOldestPolicy drops the task of a shut-down pool
+                self._discarded += 1
+                return
+            if self._queue:
+                self._queue.popleft()
+                self._discarded += 1
+                self._pending -= 1
+                self._changes += 1
+            if self._execute_locked(fn):
+                return
+            self._room.wait()
+
+    def _accept_locked(self) -> None:
+        self._pending += 1
+        self._changes += 1
+
+    # ------------------------------------------------------------------ running
+
+    def _add_worker_locked(self, first: Task | None) -> None:
+        self._seq += 1
+        t = threading.Thread(
+            target=self._worker, args=(first,), name=f"{self.name}.{self._seq:02d}", daemon=False
+        )
+        self._workers.add(t)
+        if first is not None:
+            self._started_locked()
+        if len(self._workers) > self._largest:
+            self._largest = len(self._workers)
+        t.start()
+
+    def _started_locked(self) -> None:
+        self._running += 1
+        if self._running > self._peak:
+            self._peak = self._running
+
+    def _worker(self, first: Task | None) -> None:
+        task = first
+        while True:
+            if task is None:
+                task = self._get_task()
+                if task is None:
+                    return
+            self._call(task)
+            with self._lock:
+                self._running -= 1
+                self._finished_locked()
+            task = None
+
+    def _get_task(self) -> Task | None:
+        """The next task, or None when this worker must end (shutdown, or idle past TTL).
+
+        The worker removes itself from the pool in the same critical section, so the
+        thread count is never stale.
+        """
+        me = threading.current_thread()
+        with self._lock:
+            timed_out = False
+            while True:
+                if self._queue:
+                    task = self._queue.popleft()
+                    self._started_locked()
+                    self._room.notify_all()
+                    return task
+                timed = len(self._workers) > self.core_threads
+                if self._shutdown or (timed and timed_out):
+                    self._workers.discard(me)
+                    self._done.notify_all()
+                    return None
+                self._waiting += 1
+                self._room.notify_all()  # a WAIT submitter may now hand off to us
+                try:
+                    notified = self._work.wait(self.keep_alive_s if timed else None)
+                finally:
+                    self._waiting -= 1
+                timed_out = not notified
+
+    def _run_here(self, fn: Task) -> None:
+        try:
+            self._call(fn)
+        finally:
+            with self._lock:
+                self._finished_locked()
+
+    def _finished_locked(self) -> None:
+        self._pending -= 1
+        self._completed += 1
+        self._changes += 1
+        if self._pending == 0:
+            self._done.notify_all()
+
+    def _call(self, fn: Task) -> None:
+        try:
+            fn()
+        except Exception as exc:
+            try:
+                self.on_error(exc)
+            except Exception:
+                log.exception("on_error of pool '%s' failed", self.name)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Accept work again after ``shutdown`` (an application restart)."""
+        with self._lock:
+            self._shutdown = False
+
+    def shutdown(self, wait_s: float = 5.0) -> bool:
+        """Stop accepting work, let the threads finish what was accepted, join them.
+
+        Waits at most ``wait_s`` seconds in total. Work still buffered when the bound
+        expires is discarded (counted); a task still running cannot be interrupted and
+        its thread ends when the task returns. True when every thread has ended.
+        """
+        deadline = time.monotonic() + max(0.0, wait_s)
+        with self._lock:
+            self._shutdown = True
+            self._work.notify_all()
+            self._room.notify_all()
+            while self._workers:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._done.wait(remaining)
+            if self._workers and self._queue:
+                dropped = len(self._queue)
+                log.warning(
+                    "Pool '%s' did not finish in %.1f s; dropping %d queued tasks",
+                    self.name,
+                    wait_s,
+                    dropped,
+                )
+                self._queue.clear()
+                self._discarded += dropped
+                self._pending -= dropped
+                self._changes += 1
+                if self._pending == 0:
+                    self._done.notify_all()
+            workers = list(self._workers)
+        me = threading.current_thread()
+        for t in workers:
+            if t is not me:
+                t.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            return not self._workers
+
+    @property
+    def is_shutdown(self) -> bool:
+        return self._shutdown
+
+    # ------------------------------------------------------------------ observing
+
+    def idle(self) -> bool:
+        """No task running (on a worker, the submitter or inline) or buffered."""
+        with self._lock:
+            return self._pending == 0
+
+    def quiescence(self) -> tuple[bool, int]:
+        """(idle, change counter), read atomically; see ``Engine.wait_until_idle``."""
+        with self._lock:
+            return self._pending == 0, self._changes
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until ``idle()``; return whether it is."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._lock:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._done.wait(remaining)
+            return True
+
+    def threads(self) -> list[threading.Thread]:
+        """The live worker threads (for tests and views)."""
+        with self._lock:
+            return list(self._workers)
+
+    def statistics(self) -> PoolStatistics:
+        with self._lock:
+            return PoolStatistics(
+                name=self.name,
+                threads=len(self._workers),
+                active=self._running,
+                idle=self._waiting,
+                largest=self._largest,
+                max=self.max_threads,
+                buffered=len(self._queue),
+                completed=self._completed,
+                rejected=self._rejected,
+                discarded=self._discarded,
+                peak=self._peak,
+                caller_runs=self._caller_runs,
+            )
+
+    def _abort_message_locked(self) -> str:
+        state = "Shutting down" if self._shutdown else "Running"
+        return (
+            f"Task rejected from {self.name}[{state}, pool size = {len(self._workers)}, "
+            f"active threads = {self._running}, queued tasks = {len(self._queue)}, "
+            f"completed tasks = {self._completed}]"
+        )
+
+    def __repr__(self) -> str:
+        return f"ThreadPool({self.name!r}, max={self.max_threads}, action={self.action})"
+
+
+__all__ = ["PoolStatistics", "ThreadPool", "exhausted_action"]
