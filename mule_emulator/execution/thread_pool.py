@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Task = Callable[[], None]
 ErrorHandler = Callable[[BaseException], None]
+_Entry = tuple[Task, bool]  # a task and whether it counts as pending work
 
 # Spellings Mule accepts for poolExhaustedAction (TP-4), case-insensitive.
 _ACTIONS = {
@@ -118,7 +119,7 @@ class ThreadPool:
         self._work = threading.Condition(self._lock)  # workers wait for tasks
         self._room = threading.Condition(self._lock)  # WAIT submitters wait for room
         self._done = threading.Condition(self._lock)  # pending reached 0 / a worker left
-        self._queue: deque[Task] = deque()
+        self._queue: deque[_Entry] = deque()
         self._workers: set[threading.Thread] = set()
         self._seq = 0
         self._waiting = 0  # workers blocked in _get_task
@@ -167,43 +168,49 @@ class ThreadPool:
                 return
         self._run_here(fn)  # RUN: the submitter is the back-pressure
 
-    def try_submit(self, fn: Task) -> bool:
+    def try_submit(self, fn: Task, background: bool = False) -> bool:
         """Hand ``fn`` to a pool thread if the executor rules allow it; never apply the
-        exhausted action and never run ``fn`` here. False when it was not accepted."""
+        exhausted action and never run ``fn`` here. False when it was not accepted.
+
+        ``background`` marks a long-running loop (a receiver's or SEDA stage's poller):
+        it occupies a thread as in Mule but does not count as pending work for
+        ``idle()``; the loop reports its own activity.
+        """
         if not self.threading:
             return False
         with self._lock:
-            return self._execute_locked(fn)
+            return self._execute_locked(fn, counted=not background)
 
-    def _execute_locked(self, fn: Task) -> bool:
+    def _execute_locked(self, fn: Task, counted: bool = True) -> bool:
         if self._shutdown:
             raise PoolExhaustedError(
                 f"ThreadPoolExecutor is already shut down (pool '{self.name}')"
             )
+        entry = (fn, counted)
         n = len(self._workers)
         if n < self.core_threads:
-            self._accept_locked()
-            self._add_worker_locked(fn)
+            self._accept_locked(counted)
+            self._add_worker_locked(entry)
             return True
-        if self._offer_locked(fn):
-            self._accept_locked()
+        if self._offer_locked(entry):
+            self._accept_locked(counted)
             if not self._workers:
                 self._add_worker_locked(None)
             return True
         if n < self.max_threads:
-            self._accept_locked()
-            self._add_worker_locked(fn)
+            self._accept_locked(counted)
+            self._add_worker_locked(entry)
             return True
         return False
 
-    def _offer_locked(self, fn: Task) -> bool:
+    def _offer_locked(self, entry: _Entry) -> bool:
         """Step 2: the buffer, or a hand-off to a thread that is waiting for work."""
         if self.buffer_capacity:
             if len(self._queue) >= self.buffer_capacity:
                 return False
         elif self._waiting <= len(self._queue):
             return False
-        self._queue.append(fn)
+        self._queue.append(entry)
         self._work.notify()
         return True
 
@@ -215,7 +222,7 @@ class ThreadPool:
         while True:
             if self._shutdown:
                 raise PoolExhaustedError("ThreadPoolExecutor is already shut down")
-            if self._offer_locked(fn):
+            if self._offer_locked((fn, True)):
                 self._accept_locked()
                 return
             if deadline is None:
@@ -237,21 +244,23 @@ class ThreadPool:
                 self._discarded += 1
                 return
             if self._queue:
-                self._queue.popleft()
+                _, counted = self._queue.popleft()
                 self._discarded += 1
-                self._pending -= 1
+                if counted:
+                    self._pending -= 1
                 self._changes += 1
             if self._execute_locked(fn):
                 return
             self._room.wait()
 
-    def _accept_locked(self) -> None:
-        self._pending += 1
+    def _accept_locked(self, counted: bool = True) -> None:
+        if counted:
+            self._pending += 1
         self._changes += 1
 
     # ------------------------------------------------------------------ running
 
-    def _add_worker_locked(self, first: Task | None) -> None:
+    def _add_worker_locked(self, first: _Entry | None) -> None:
         self._seq += 1
         t = threading.Thread(
             target=self._worker, args=(first,), name=f"{self.name}.{self._seq:02d}", daemon=False
@@ -268,20 +277,24 @@ class ThreadPool:
         if self._running > self._peak:
             self._peak = self._running
 
-    def _worker(self, first: Task | None) -> None:
-        task = first
+    def _worker(self, first: _Entry | None) -> None:
+        entry = first
         while True:
-            if task is None:
-                task = self._get_task()
-                if task is None:
+            if entry is None:
+                entry = self._get_task()
+                if entry is None:
                     return
-            self._call(task)
+            fn, counted = entry
+            self._call(fn)
             with self._lock:
                 self._running -= 1
-                self._finished_locked()
-            task = None
+                if counted:
+                    self._finished_locked()
+                else:
+                    self._changes += 1
+            entry = None
 
-    def _get_task(self) -> Task | None:
+    def _get_task(self) -> _Entry | None:
         """The next task, or None when this worker must end (shutdown, or idle past TTL).
 
         The worker removes itself from the pool in the same critical section, so the
@@ -292,10 +305,10 @@ class ThreadPool:
             timed_out = False
             while True:
                 if self._queue:
-                    task = self._queue.popleft()
+                    entry = self._queue.popleft()
                     self._started_locked()
                     self._room.notify_all()
-                    return task
+                    return entry
                 timed = len(self._workers) > self.core_threads
                 if self._shutdown or (timed and timed_out):
                     self._workers.discard(me)
@@ -364,9 +377,10 @@ class ThreadPool:
                     wait_s,
                     dropped,
                 )
+                counted = sum(1 for _, c in self._queue if c)
                 self._queue.clear()
                 self._discarded += dropped
-                self._pending -= dropped
+                self._pending -= counted
                 self._changes += 1
                 if self._pending == 0:
                     self._done.notify_all()

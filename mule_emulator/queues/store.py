@@ -171,18 +171,21 @@ class QueueStore(ABC):
     def take_nowait(self) -> Any | None:
         return self.take(0)
 
-    def claim(self, timeout: float | None = None) -> Any | None:
+    def claim(
+        self, timeout: float | None = None, until: threading.Event | None = None
+    ) -> Any | None:
         """``take`` that leaves the queue "busy" until ``release_claim()``.
 
         A consumer that hands the item on (to a thread pool) claims it, so that the
         item is always visible somewhere: queued, claimed, or in the pool. That is what
         makes an idle check race-free. Every claim that returned an item must be
-        released exactly once.
+        released exactly once. ``until``: stop waiting (return None) once that event is
+        set and ``wake()`` is called, so a stopping consumer need not sit out its timeout.
         """
         deadline = _deadline(timeout)
         with self._not_empty:
             while self._size() == 0:
-                if self._closed:
+                if self._closed or (until is not None and until.is_set()):
                     return None
                 if deadline is None:
                     self._not_empty.wait()
@@ -205,16 +208,17 @@ class QueueStore(ABC):
             self._claimed -= 1
             self._changes += 1
 
-    def wait_for_items(self, timeout: float) -> bool:
+    def wait_for_items(self, timeout: float, until: threading.Event | None = None) -> bool:
         """Wait up to ``timeout`` seconds until something is queued, without taking it.
 
-        True when the queue is not empty; False on timeout or when closed.
+        True when the queue is not empty; False on timeout, when closed, or once
+        ``until`` is set (and ``wake()`` called).
         """
         deadline = time.monotonic() + max(0.0, timeout)
         with self._lock:
             while self._size() == 0:
                 remaining = deadline - time.monotonic()
-                if self._closed or remaining <= 0:
+                if self._closed or remaining <= 0 or (until is not None and until.is_set()):
                     return False
                 self._watchers += 1
                 try:
@@ -222,6 +226,13 @@ class QueueStore(ABC):
                 finally:
                     self._watchers -= 1
             return True
+
+    def wake(self) -> None:
+        """Wake every consumer blocked in take/claim/wait_for_items so it re-checks its
+        ``until`` event (a stopping receiver or stage); the queue is unchanged."""
+        with self._lock:
+            self._not_empty.notify_all()
+            self._has_items.notify_all()
 
     def quiescence(self) -> tuple[bool, int]:
         """(nothing queued, claimed or in flight; the change counter), read atomically."""
