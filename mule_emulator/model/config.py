@@ -217,6 +217,7 @@ class TransactionConfig:
     timeout_ms: int | None = None
     factory_class: str | None = None
     interaction_with_external: str | None = None
+    factory_ref: str | None = None  # custom-transaction factory-ref= (a bean name)
     location: SourceLocation = field(default_factory=SourceLocation)
 
     @property
@@ -518,6 +519,9 @@ class AppConfig:
     properties: Mapping[str, str] = field(default_factory=_empty_map)
     classes: tuple[tuple[str, SourceLocation], ...] = ()
     unsupported: tuple[UnsupportedElement, ...] = ()
+    # Top-level elements without a name and without a typed place (jboss-transaction-
+    # manager, notifications, ...), in document order.
+    other_elements: tuple[ElementConfig, ...] = ()
 
     @property
     def services(self) -> tuple[ServiceConfig, ...]:

@@ -1,0 +1,181 @@
+"""ParseContext: what every element parser needs while one document is read.
+
+It knows the file, resolves placeholders in attributes and text, builds element paths
+for ``SourceLocation``, converts typed attribute values with located errors, and
+collects what the whole application reports (Java class names, unsupported content).
+The global endpoints of the whole application are shared so that ``ref=`` resolves
+across files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from mule_emulator.errors import ConfigError, SourceLocation
+from mule_emulator.model.config import (
+    CORE_NS,
+    DOC_NS,
+    SPRING_BEANS_NS,
+    SPRING_CONTEXT_NS,
+    TEST_NS,
+    VM_NS,
+    EndpointConfig,
+    UnsupportedElement,
+)
+from mule_emulator.model.placeholders import PlaceholderResolver
+
+BUNDLED_NAMESPACES = frozenset(
+    {CORE_NS, VM_NS, TEST_NS, SPRING_BEANS_NS, SPRING_CONTEXT_NS, DOC_NS}
+)
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_DROPPED_ATTRIBUTE_NAMESPACES = frozenset({DOC_NS, XSI_NS})
+
+_TRUE = {"true"}
+_FALSE = {"false"}
+
+
+def qname_of(el: etree._Element) -> tuple[str, str]:
+    """(namespace URI, local name) of an element; the namespace is "" when absent."""
+    q = etree.QName(el)
+    return q.namespace or "", q.localname
+
+
+def child_elements(el: etree._Element) -> list[etree._Element]:
+    """Element children only: comments and processing instructions are skipped."""
+    return [c for c in el if isinstance(c.tag, str)]
+
+
+@dataclass
+class AppCollector:
+    """Application-wide findings gathered while parsing every document."""
+
+    classes: list[tuple[str, SourceLocation]] = field(default_factory=list)
+    unsupported: list[UnsupportedElement] = field(default_factory=list)
+    global_endpoints: dict[str, EndpointConfig] = field(default_factory=dict)
+
+
+class ParseContext:
+    """Per-document parse state; see the module docstring."""
+
+    def __init__(self, file: str, resolver: PlaceholderResolver, collector: AppCollector) -> None:
+        self.file = file
+        self.resolver = resolver
+        self.collector = collector
+
+    # ----------------------------------------------------------------- locations
+
+    def location(self, el: etree._Element) -> SourceLocation:
+        return SourceLocation(file=self.file, line=line_of(el), path=element_path(el))
+
+    # ----------------------------------------------------------------- raw values
+
+    def attrs(self, el: etree._Element) -> dict[str, str]:
+        """Unqualified attributes, placeholders resolved; ``doc:`` and ``xsi:`` dropped."""
+        values: dict[str, str] = {}
+        for key, raw in el.attrib.items():
+            name = str(key)
+            if name.startswith("{"):
+                ns, _, local = name[1:].partition("}")
+                if ns in _DROPPED_ATTRIBUTE_NAMESPACES:
+                    continue
+                name = name if ns not in BUNDLED_NAMESPACES else local
+            values[name] = self.resolve(str(raw), el)
+        return values
+
+    def attr(self, el: etree._Element, name: str) -> str | None:
+        raw = el.get(name)
+        return None if raw is None else self.resolve(raw, el)
+
+    def text(self, el: etree._Element) -> str | None:
+        """The element's own text (not its children's), stripped; None when empty."""
+        raw = (el.text or "").strip()
+        return self.resolve(raw, el) if raw else None
+
+    def resolve(self, raw: str, el: etree._Element) -> str:
+        if "${" not in raw:
+            return raw
+        return self.resolver.resolve(raw, self.location(el))
+
+    # ----------------------------------------------------------------- typed values
+
+    def int_attr(self, el: etree._Element, name: str) -> int | None:
+        value = self.attr(el, name)
+        if value is None:
+            return None
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"attribute '{name}' must be an integer, not '{value}'", self.location(el)
+            ) from None
+
+    def bool_attr(self, el: etree._Element, name: str) -> bool | None:
+        value = self.attr(el, name)
+        if value is None:
+            return None
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(
+            f"attribute '{name}' must be true or false, not '{value}'", self.location(el)
+        )
+
+    # ----------------------------------------------------------------- findings
+
+    def note_class(self, class_name: str | None, el: etree._Element) -> None:
+        if class_name:
+            self.collector.classes.append((class_name.strip(), self.location(el)))
+
+    def note_unsupported(self, qname: str, reason: str, el: etree._Element) -> None:
+        self.collector.unsupported.append(UnsupportedElement(qname, reason, self.location(el)))
+
+    @property
+    def global_endpoints(self) -> Mapping[str, EndpointConfig]:
+        return self.collector.global_endpoints
+
+
+def line_of(el: etree._Element) -> int:
+    """The element's 1-based line, 0 when lxml does not know it."""
+    line = el.sourceline
+    return line if isinstance(line, int) else 0
+
+
+def element_path(el: etree._Element) -> str:
+    """``/mule/flow[@name='x']/logger[2]``: named steps use the name, repeated ones an index."""
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        steps.append(_step(node))
+        node = node.getparent()
+    return "/" + "/".join(reversed(steps))
+
+
+def _step(el: etree._Element) -> str:
+    q = etree.QName(el)
+    label = f"{el.prefix}:{q.localname}" if el.prefix else q.localname
+    name = el.get("name")
+    if name is not None:
+        return f"{label}[@name='{name}']"
+    parent = el.getparent()
+    if parent is None:
+        return label
+    same = [c for c in parent if c.tag == el.tag]
+    if len(same) > 1:
+        return f"{label}[{same.index(el) + 1}]"
+    return label
+
+
+__all__ = [
+    "BUNDLED_NAMESPACES",
+    "AppCollector",
+    "ParseContext",
+    "child_elements",
+    "element_path",
+    "line_of",
+    "qname_of",
+]
