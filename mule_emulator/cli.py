@@ -16,6 +16,7 @@ packages under ``mule_emulator``, which raise ``MuleEmulatorError`` subclasses.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -39,9 +40,440 @@ def cli() -> None:
 
 # ==================================================================== run
 # (section owned by the run command)
+# The command imports the runtime only when it runs, so `mule-emu --help` stays fast.
+
+_RUN_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_RUN_LOG_FORMAT = "%(levelname)-5s %(asctime)s [%(threadName)s] %(name)s: %(message)s"
+_RUN_SEQUENCED = ("--dispatch", "--send")
+
+
+def _run_pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got '{item}'", param_hint=option)
+        pairs.append((name, value))
+    return pairs
+
+
+def _run_message_order(args: list[str]) -> list[str]:
+    """Which of --dispatch / --send came in which order on the command line (click
+    collects each repeatable option separately and loses their interleaving)."""
+    order: list[str] = []
+    for arg in args:
+        if arg == "--":
+            break
+        for option in _RUN_SEQUENCED:
+            if arg == option or arg.startswith(option + "="):
+                order.append(option)
+    return order
+
+
+class _RunCommand(click.Command):
+    """Remembers the order of --dispatch/--send before click parses the arguments."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["mule_emu.run.order"] = _run_message_order(list(args))
+        return super().parse_args(ctx, args)
+
+
+def _build_class_map(class_maps: tuple[str, ...], class_options: tuple[str, ...]) -> Any:
+    """The class map of --class-map files then --class options (later ones win)."""
+    import os
+
+    from mule_emulator.runtime.classes import ClassMap, parse_class_option
+
+    cmap = ClassMap()
+    for path in class_maps:
+        cmap.load_file(path)
+    for text in class_options:
+        name, target = parse_class_option(text)
+        cmap.add(name, target, search_path=os.getcwd(), origin="--class")
+    return cmap
+
+
+def _echo_error(text: str) -> None:
+    click.echo(f"mule-emu: {text}", err=True)
+
+
+def _configure_logging(level: str) -> None:
+    import logging
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_mule_emu", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(_RUN_LOG_FORMAT))
+    handler._mule_emu = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level))
+
+
+def _describe_app(app: Any, log: Any) -> None:
+    """Mule's start-up summary: the application and each flow or service with its
+    inbound endpoints, as far as the application exposes its configuration."""
+    config = getattr(app, "config", None)
+    name = getattr(app, "name", "app")
+    line = "*" * 70
+    log.info("\n%s\n* Started app '%s'%s*\n%s", line, name, " " * max(1, 52 - len(name)), line)
+    if config is None:
+        return
+    for flow in getattr(config, "flows", {}).values():
+        source = getattr(flow, "source", None)
+        address = getattr(source, "address", None)
+        where = f" listening on {address}" if address else " (private flow)"
+        log.info("Flow '%s'%s", flow.name, where)
+    for service in getattr(config, "services", ()):
+        addresses = ", ".join(e.address for e in service.inbound) or "no inbound endpoint"
+        log.info("Service '%s' listening on %s", service.name, addresses)
+
+
+def _reply_text(reply: Any) -> str:
+    from mule_emulator.suites.checks import exception_payload_text, payload_text
+
+    if reply is None:
+        return "null (no reply)"
+    failed = exception_payload_text(reply)
+    text = payload_text(reply)
+    return f"{text} (exception payload: {failed})" if failed is not None else text
+
+
+@cli.command("run", cls=_RunCommand)
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.option("-D", "defines", multiple=True, metavar="KEY=VALUE", help="A system property.")
+@click.option(
+    "--class-map",
+    "class_maps",
+    multiple=True,
+    metavar="FILE",
+    help="A class-map TOML file: Java class names to Python stand-ins.",
+)
+@click.option(
+    "--class",
+    "class_options",
+    multiple=True,
+    metavar="NAME=TARGET",
+    help="Map one Java class to a stand-in, package.module:attribute.",
+)
+@click.option(
+    "--dispatch",
+    "dispatches",
+    multiple=True,
+    metavar="ADDRESS=PAYLOAD",
+    help="Dispatch (one-way) a message after start; repeatable, in order.",
+)
+@click.option(
+    "--send",
+    "sends",
+    multiple=True,
+    metavar="ADDRESS=PAYLOAD",
+    help="Send (request-response) a message and print the reply; repeatable, in order.",
+)
+@click.option(
+    "--dispatch-lines",
+    metavar="ADDRESS",
+    help="Dispatch one message per line read from stdin.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Stop after this many seconds.",
+)
+@click.option(
+    "--until-idle", is_flag=True, help="Stop once all queues are empty and all threads idle."
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Bound on --until-idle; past it the run fails.",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Working folder (persistent queues); default: a temporary folder.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(_RUN_LOG_LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    configs: tuple[str, ...],
+    defines: tuple[str, ...],
+    class_maps: tuple[str, ...],
+    class_options: tuple[str, ...],
+    dispatches: tuple[str, ...],
+    sends: tuple[str, ...],
+    dispatch_lines: str | None,
+    duration: float | None,
+    until_idle: bool,
+    idle_timeout: float,
+    work_dir: str | None,
+    log_level: str,
+) -> None:
+    """Start the application in CONFIG... and run it until Ctrl-C, --duration or --until-idle.
+
+    Messages given with --dispatch/--send are sent in command-line order once the
+    application has started; replies of sends are printed. On exit, what is left on
+    queues that nothing consumes is printed.
+    """
+    import logging
+    import signal
+    import tempfile
+    import threading
+
+    from mule_emulator.errors import ConfigError, InputError, MuleEmulatorError
+
+    properties = dict(_run_pairs(defines, "-D"))
+    pending = {
+        "--dispatch": _run_pairs(dispatches, "--dispatch"),
+        "--send": _run_pairs(sends, "--send"),
+    }
+    actions: list[tuple[str, str, str]] = []
+    for option in ctx.meta.get("mule_emu.run.order", []):
+        if pending[option]:
+            address, payload = pending[option].pop(0)
+            actions.append((option, address, payload))
+    for option, rest in pending.items():  # anything the pre-scan missed keeps click's order
+        actions.extend((option, a, p) for a, p in rest)
+
+    _configure_logging(log_level.upper())
+    log = logging.getLogger("mule_emulator.cli.run")
+    try:
+        classes = _build_class_map(class_maps, class_options)
+    except MuleEmulatorError as exc:
+        _echo_error(str(exc))
+        ctx.exit(EXIT_USAGE)
+
+    temp = None
+    if work_dir is None:
+        temp = tempfile.TemporaryDirectory(prefix="mule-emu-run-")
+        work_dir = temp.name
+    stop = threading.Event()
+    signalled: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        signalled.append(signum)
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    code = EXIT_OK
+    app: Any = None
+    try:
+        import importlib
+
+        load_app = importlib.import_module("mule_emulator.runtime.app").load_app
+        try:
+            app = load_app(list(configs), properties=properties, classes=classes, work_dir=work_dir)
+        except InputError as exc:
+            _echo_error(str(exc))
+            ctx.exit(EXIT_USAGE)
+        except ConfigError as exc:
+            _echo_error(f"the application could not start: {exc}")
+            ctx.exit(EXIT_START)
+        try:
+            app.start()
+        except MuleEmulatorError as exc:
+            _echo_error(f"the application could not start: {exc}")
+            app.stop("graceful")
+            app = None
+            ctx.exit(EXIT_START)
+        _describe_app(app, log)
+        code = _run_actions(app, actions, dispatch_lines, stop, log)
+        if code == EXIT_OK and not stop.is_set():
+            if until_idle:
+                bound = duration if duration is not None else idle_timeout
+                if not _wait_idle(app, bound, stop) and not stop.is_set():
+                    _echo_error(f"still busy after {bound:g} s (--until-idle)")
+                    code = EXIT_FAILED
+            elif duration is not None:
+                stop.wait(duration)
+            else:
+                log.info("Running; press Ctrl-C to stop")
+                while not stop.wait(0.2):
+                    pass
+    finally:
+        if app is not None:
+            log.info("Stopping app '%s'", getattr(app, "name", "app"))
+            try:
+                app.stop("graceful")
+            except MuleEmulatorError as exc:
+                _echo_error(f"stopping the application failed: {exc}")
+                code = EXIT_FAILED
+            _report_leftover(app)
+        for sig, old_handler in previous.items():
+            signal.signal(sig, old_handler)
+        if temp is not None:
+            temp.cleanup()
+    if signalled:
+        ctx.exit(EXIT_INTERRUPTED)
+    ctx.exit(code)
+
+
+def _run_actions(
+    app: Any, actions: list[tuple[str, str, str]], dispatch_lines: str | None, stop: Any, log: Any
+) -> int:
+    """Dispatch/send in order, then the stdin lines; a failure ends the run with 1."""
+    from mule_emulator.errors import MuleEmulatorError
+    from mule_emulator.suites.checks import error_text
+
+    try:
+        for option, address, payload in actions:
+            if stop.is_set():
+                return EXIT_OK
+            if option == "--dispatch":
+                log.info("Dispatching to %s: %r", address, payload)
+                app.client.dispatch(address, payload)
+            else:
+                log.info("Sending to %s: %r", address, payload)
+                reply = app.client.send(address, payload)
+                click.echo(f"reply from {address}: {_reply_text(reply)}")
+        if dispatch_lines is not None:
+            for line in sys.stdin:
+                if stop.is_set():
+                    break
+                app.client.dispatch(dispatch_lines, line.rstrip("\r\n"))
+    except MuleEmulatorError as exc:
+        _echo_error(error_text(exc))
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _wait_idle(app: Any, bound: float, stop: Any) -> bool:
+    """Wait in short slices so a signal can end the wait; True once idle."""
+    import time
+
+    deadline = time.monotonic() + bound
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if app.wait_until_idle(min(0.2, remaining)):
+            return True
+    return False
+
+
+def _report_leftover(app: Any) -> None:
+    try:
+        leftover = app.leftover()
+    except Exception as exc:  # reporting must not hide the run's own outcome
+        _echo_error(f"cannot list what is left on queues: {exc}")
+        return
+    for queue, count in sorted(leftover.items()):
+        if count:
+            noun = "message" if count == 1 else "messages"
+            click.echo(f"left on queue '{queue}' (nothing consumes it): {count} {noun}")
+
 
 # ==================================================================== test
 # (section owned by the test command)
+
+
+@cli.command("test")
+@click.argument("suites", nargs=-1, required=True, metavar="SUITE.toml...")
+@click.option("-k", "keyword", metavar="TEXT", help="Run only cases whose name contains TEXT.")
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write a JUnit XML report.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Resolve config paths against DIR instead of the suite's folder.",
+)
+@click.option(
+    "--class-map",
+    "class_maps",
+    multiple=True,
+    metavar="FILE",
+    help="A class-map TOML file, under every case's own classes.",
+)
+@click.option(
+    "--class",
+    "class_options",
+    multiple=True,
+    metavar="NAME=TARGET",
+    help="Map one Java class to a stand-in, package.module:attribute.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Cases run at the same time.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(_RUN_LOG_LEVELS, case_sensitive=False),
+    default="ERROR",
+    show_default=True,
+)
+@click.pass_context
+def test_command(
+    ctx: click.Context,
+    suites: tuple[str, ...],
+    keyword: str | None,
+    junit_path: str | None,
+    root: str | None,
+    class_maps: tuple[str, ...],
+    class_options: tuple[str, ...],
+    jobs: int,
+    log_level: str,
+) -> None:
+    """Run the declarative test suites SUITE.toml... (format: docs/FORMAT of the suites).
+
+    Prints PASS/FAIL/SKIP per case and closes with `N passed, N failed, N skipped`.
+    Exit 0 when nothing failed, 1 when a case failed, 2 when a suite is unreadable.
+    """
+    from mule_emulator.errors import MuleEmulatorError
+    from mule_emulator.suites.loader import load_suite
+    from mule_emulator.suites.report import write_junit
+    from mule_emulator.suites.runner import SuiteRunner
+
+    _configure_logging(log_level.upper())
+    try:
+        classes = _build_class_map(class_maps, class_options)
+        loaded = [load_suite(path, root=root) for path in suites]
+    except MuleEmulatorError as exc:
+        _echo_error(str(exc))
+        ctx.exit(EXIT_USAGE)
+    runner = SuiteRunner(class_map=classes, jobs=jobs)
+    results = []
+    for suite in loaded:
+        if len(loaded) > 1:
+            click.echo(f"== {suite.path}")
+        results.append(runner.run(suite, keyword=keyword, on_result=lambda r: click.echo(r.line())))
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    if junit_path:
+        try:
+            write_junit(results, junit_path)
+        except OSError as exc:
+            _echo_error(f"cannot write JUnit report {junit_path}: {exc.strerror or exc}")
+            click.echo(f"{passed} passed, {failed} failed, {skipped} skipped")
+            ctx.exit(EXIT_USAGE)
+    click.echo(f"{passed} passed, {failed} failed, {skipped} skipped")
+    ctx.exit(EXIT_FAILED if failed else EXIT_OK)
+
 
 # ==================================================================== queues
 # (section owned by the queues command)
