@@ -4,6 +4,7 @@ and a JUnit XML file for CI."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,40 +64,42 @@ class SuiteResult:
         return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
 
 
-def junit_xml(result: SuiteResult) -> bytes:
-    """A JUnit XML report (one testsuite, one testcase per case)."""
-    suite = ET.Element(
-        "testsuite",
-        {
-            "name": result.suite,
-            "tests": str(len(result.results)),
-            "failures": str(result.failed),
-            "errors": "0",
-            "skipped": str(result.skipped),
-            "time": f"{result.duration_s:.3f}",
-        },
-    )
-    for r in result.results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            {"classname": result.suite, "name": r.name, "time": f"{r.duration_s:.3f}"},
-        )
-        if r.status == FAIL:
-            failure = ET.SubElement(case, "failure", {"message": r.reason})
-            failure.text = r.reason
-        elif r.status == SKIP:
-            ET.SubElement(case, "skipped", {"message": r.reason})
+def junit_xml(results: SuiteResult | Sequence[SuiteResult]) -> bytes:
+    """A JUnit XML report: one testsuite per suite, one testcase per case."""
+    suites = [results] if isinstance(results, SuiteResult) else list(results)
     root = ET.Element("testsuites")
-    root.append(suite)
+    for result in suites:
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            {
+                "name": result.suite,
+                "tests": str(len(result.results)),
+                "failures": str(result.failed),
+                "errors": "0",
+                "skipped": str(result.skipped),
+                "time": f"{result.duration_s:.3f}",
+            },
+        )
+        for r in result.results:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {"classname": result.suite, "name": r.name, "time": f"{r.duration_s:.3f}"},
+            )
+            if r.status == FAIL:
+                failure = ET.SubElement(case, "failure", {"message": r.reason})
+                failure.text = r.reason
+            elif r.status == SKIP:
+                ET.SubElement(case, "skipped", {"message": r.reason})
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data + b"\n"
 
 
-def write_junit(result: SuiteResult, path: str | Path) -> None:
+def write_junit(results: SuiteResult | Sequence[SuiteResult], path: str | Path) -> None:
     """Write the JUnit report; an unwritable path raises ``OSError`` for the CLI."""
-    Path(path).write_bytes(junit_xml(result))
+    Path(path).write_bytes(junit_xml(results))
 
 
 __all__ = ["FAIL", "PASS", "SKIP", "CaseResult", "SuiteResult", "junit_xml", "write_junit"]
