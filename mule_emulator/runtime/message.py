@@ -126,7 +126,17 @@ class ExceptionPayload:
 
     @classmethod
     def of(cls, exception: BaseException) -> ExceptionPayload:
-        text = getattr(exception, "message", None) or str(exception) or type(exception).__name__
+        """The payload for ``exception``; its message is that of the deepest cause, as
+        Mule's ExceptionPayload reports the root Mule exception (E-6)."""
+        root = exception
+        seen = {id(root)}
+        while True:
+            nxt = getattr(root, "cause", None) or root.__cause__
+            if not isinstance(nxt, BaseException) or id(nxt) in seen:
+                break
+            seen.add(id(nxt))
+            root = nxt
+        text = getattr(root, "message", None) or str(root) or type(root).__name__
         return cls(exception, str(text))
 
 

@@ -1,0 +1,145 @@
+"""MuleClient: dispatch, send and request, as Mule's ``muleContext.getClient()`` (MC-1, MC-2).
+
+An address is ``vm://path``, ``vm://path?connector=name`` or the name of a global
+endpoint (E1). ``properties`` become outbound properties of a new message, so the
+receiving flow sees them as inbound properties. A dispatch is a one-way client event,
+never sync, so the enqueue itself runs on the connector's dispatcher pool (C7, R11) and
+``dispatch`` may return before the message is queued.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mule_emulator.errors import InputError
+from mule_emulator.model.config import EndpointConfig, frozen_map
+from mule_emulator.runtime.message import MuleEvent, MuleMessage
+
+if TYPE_CHECKING:
+    from mule_emulator.runtime.app import MuleApp
+    from mule_emulator.runtime.connectors import VMConnector
+    from mule_emulator.runtime.endpoints import OutboundEndpoint
+
+
+class ClientConstruct:
+    """The pseudo flow "MuleClient" that owns client events (MC-2)."""
+
+    name = "MuleClient"
+    exception_strategy = None
+
+
+CLIENT_CONSTRUCT = ClientConstruct()
+
+
+def parse_address(address: str) -> tuple[str, str, dict[str, str]]:
+    """``vm://path?connector=x`` → ("vm", "path", {"connector": "x"}) (E2)."""
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep:
+        raise InputError(f"'{address}' is neither a vm:// address nor a global endpoint name")
+    rest, _, query = rest.partition("?")
+    if rest.startswith("localhost/"):
+        rest = rest[len("localhost/") :]
+    params: dict[str, str] = {}
+    for pair in query.split("&") if query else ():
+        key, _, value = pair.partition("=")
+        if key:
+            params[key] = value
+    return scheme.lower(), rest, params
+
+
+class MuleClient:
+    """Drives an application the way Mule's LocalMuleClient does."""
+
+    def __init__(self, app: MuleApp) -> None:
+        self._app = app
+        self._endpoints: dict[tuple[str, str], OutboundEndpoint] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ addresses
+
+    def endpoint_config(self, address: str, pattern: str) -> EndpointConfig:
+        """The outbound endpoint config an address stands for (E3: MEP forced)."""
+        app_config = self._app.config
+        glob = app_config.global_endpoints.get(address)
+        if glob is not None:
+            return replace(glob, role="outbound", exchange_pattern=pattern)
+        scheme, path, params = parse_address(address)
+        if scheme != "vm":
+            raise InputError(f"'{address}': only vm:// addresses are supported")
+        return EndpointConfig(
+            role="outbound",
+            address=address,
+            path=path,
+            scheme=scheme,
+            params=frozen_map(params),
+            exchange_pattern=pattern,
+        )
+
+    def outbound(self, address: str, pattern: str) -> OutboundEndpoint:
+        key = (address, pattern)
+        with self._lock:
+            endpoint = self._endpoints.get(key)
+        if endpoint is None:
+            endpoint = self._app.build_context.outbound_endpoint(
+                self.endpoint_config(address, pattern)
+            )
+            with self._lock:
+                endpoint = self._endpoints.setdefault(key, endpoint)
+        return endpoint
+
+    def connector_and_path(self, address: str) -> tuple[VMConnector, str]:
+        config = self.endpoint_config(address, "one-way")
+        return self._app.build_context.connector_for(config), config.path
+
+    def reset(self) -> None:
+        """Forget built endpoints (the application was rebuilt)."""
+        with self._lock:
+            self._endpoints.clear()
+
+    # ------------------------------------------------------------------ operations
+
+    @staticmethod
+    def _event(payload: Any, properties: Mapping[str, Any] | None, pattern: str) -> MuleEvent:
+        message = payload if isinstance(payload, MuleMessage) else MuleMessage.create(payload)
+        for key, value in (properties or {}).items():
+            message.outbound[key] = value
+        return MuleEvent(
+            message,
+            flow=CLIENT_CONSTRUCT,
+            exchange_pattern=pattern,
+            synchronous=pattern == "request-response",
+        )
+
+    def dispatch(
+        self, address: str, payload: Any, properties: Mapping[str, Any] | None = None
+    ) -> None:
+        """One-way send (E4): the message is queued on the address's path."""
+        self._app.check_running()
+        endpoint = self.outbound(address, "one-way")
+        endpoint.process(self._event(payload, properties, "one-way"))
+
+    def send(
+        self,
+        address: str,
+        payload: Any,
+        properties: Mapping[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> MuleMessage | None:
+        """Request-response send (E5-E7): the listening flow runs in this thread; the
+        reply message, or None. ``timeout_s`` is accepted but VM sends apply none (VM-6)."""
+        self._app.check_running()
+        endpoint = self.outbound(address, "request-response")
+        result = endpoint.process(self._event(payload, properties, "request-response"))
+        return result.message if isinstance(result, MuleEvent) else None
+
+    def request(self, address: str, timeout_s: float) -> MuleMessage | None:
+        """Take one message from the address's queue, waiting up to ``timeout_s`` (R11)."""
+        self._app.check_running()
+        connector, path = self.connector_and_path(address)
+        return connector.request(path, timeout_s)
+
+
+__all__ = ["CLIENT_CONSTRUCT", "MuleClient", "parse_address"]

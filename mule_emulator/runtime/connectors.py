@@ -1,0 +1,263 @@
+"""VMConnector: receivers per address, one-way dispatch, request-response send, request.
+
+Mule's VM connector owns no queues (C3): every queue lives in the application's one
+``QueueManager`` (C4). What the connector owns is:
+
+- the receivers registry, one per address (R10), which a send consults (E5, E6);
+- the queue profile it applies to the queues its endpoints touch (Q6) and the
+  ``queueTimeout`` used for offers and polls (R12);
+- the dispatcher pool (C7/VM-4) on which a one-way dispatch of a non-sync event runs,
+  and the receiver pool (C6) on which polled messages are processed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from mule_emulator.errors import (
+    ConfigError,
+    LifecycleError,
+    MessagingError,
+    NoReceiverError,
+    QueueFullError,
+)
+from mule_emulator.model.config import ConnectorConfig, ThreadingProfile
+from mule_emulator.queues.manager import QueueManager
+from mule_emulator.queues.store import QueueStore
+from mule_emulator.runtime import transactions
+from mule_emulator.runtime.message import MuleEvent, MuleMessage
+from mule_emulator.runtime.processors.base import Processor
+
+if TYPE_CHECKING:
+    from mule_emulator.execution.thread_pool import ThreadPool
+    from mule_emulator.runtime.endpoints import InboundEndpoint, OutboundEndpoint
+
+log = logging.getLogger("mule.transport.vm")
+
+PoolFactory = Callable[[str, "ThreadingProfile | None"], "ThreadPool"]
+
+
+class VMConnector:
+    """One ``<vm:connector>`` (or the implicit default connector, C5)."""
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        queue_manager: QueueManager,
+        pool_factory: PoolFactory,
+        *,
+        receiver_threading: ThreadingProfile | None = None,
+        dispatcher_threading: ThreadingProfile | None = None,
+        persistent: bool = False,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.queue_manager = queue_manager
+        self.queue_timeout_s = config.effective_queue_timeout_ms / 1000.0
+        self.capacity = config.effective_queue_profile.max_outstanding_messages
+        self.persistent = persistent
+        self.receiver_threading = receiver_threading
+        self.dispatcher_threading = dispatcher_threading
+        self._pool_factory = pool_factory
+        self._receiver_pool: ThreadPool | None = None
+        self._dispatcher_pool: ThreadPool | None = None
+        self.receivers: dict[str, InboundEndpoint] = {}
+        self.inbound_transformers: tuple[Processor, ...] = ()
+        self.outbound_transformers: tuple[Processor, ...] = ()
+        self.started = False
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ pools
+
+    @property
+    def receiver_pool(self) -> ThreadPool:
+        with self._lock:
+            if self._receiver_pool is None:
+                self._receiver_pool = self._pool_factory(
+                    f"{self.name}.receiver", self.receiver_threading
+                )
+            return self._receiver_pool
+
+    @property
+    def dispatcher_pool(self) -> ThreadPool:
+        with self._lock:
+            if self._dispatcher_pool is None:
+                self._dispatcher_pool = self._pool_factory(
+                    f"{self.name}.dispatcher", self.dispatcher_threading
+                )
+            return self._dispatcher_pool
+
+    # ------------------------------------------------------------------ queues
+
+    def configure_queue(self, path: str) -> None:
+        """Q6: give the path's queue this connector's profile."""
+        self.queue_manager.configure(path, self.capacity, self.persistent)
+
+    def queue(self, path: str) -> QueueStore:
+        return self.queue_manager.get(path)
+
+    # ------------------------------------------------------------------ receivers
+
+    def register_receiver(self, endpoint: InboundEndpoint) -> None:
+        """R10: one receiver per address per connector."""
+        with self._lock:
+            if endpoint.path in self.receivers:
+                raise ConfigError(
+                    "There is already a listener registered on this connector on endpointUri: "
+                    f"{endpoint.uri}",
+                    endpoint.config.location,
+                )
+            self.receivers[endpoint.path] = endpoint
+        if endpoint.one_way:
+            self.configure_queue(endpoint.path)
+
+    def unregister_receiver(self, endpoint: InboundEndpoint) -> None:
+        with self._lock:
+            if self.receivers.get(endpoint.path) is endpoint:
+                del self.receivers[endpoint.path]
+
+    def receiver_for(self, path: str) -> InboundEndpoint | None:
+        """Exact address first, then wildcard receivers (VM-9). Only started flows count."""
+        with self._lock:
+            exact = self.receivers.get(path)
+            candidates = [exact] if exact is not None else []
+            if not candidates:
+                candidates = [
+                    r
+                    for key, r in self.receivers.items()
+                    if "*" in key and fnmatch.fnmatchcase(path, key)
+                ]
+        for receiver in candidates:
+            flow = receiver.flow
+            if flow is not None and flow.source_started:
+                return receiver
+        return None
+
+    # ------------------------------------------------------------------ one-way
+
+    def dispatch(self, endpoint: OutboundEndpoint, message: MuleMessage, event: MuleEvent) -> None:
+        """E4/VM-3/C7: enqueue ``message`` on the endpoint's path; on the dispatcher pool
+        unless the event is sync or transacted (then here, and errors reach the caller)."""
+        self.configure_queue(endpoint.path)
+        if event.synchronous or event.transacted:
+            self.enqueue(endpoint.path, message, endpoint.uri)
+            return
+
+        def task() -> None:
+            try:
+                self.enqueue(endpoint.path, message, endpoint.uri)
+            except Exception as exc:  # E-13: the system exception strategy only logs
+                log.error("Failed to dispatch to %s: %s", endpoint.uri, exc)
+
+        self.dispatcher_pool.submit(task)
+
+    def enqueue(self, path: str, message: MuleMessage, uri: str | None = None) -> None:
+        """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""
+        store = self.queue(path)
+        if not transactions.queue_offer(store, message, self.queue_timeout_s):
+            raise QueueFullError(
+                f"Queue '{path}' is full (max capacity: {store.size()}). Failed to route event "
+                f"via endpoint: {uri or 'vm://' + path}"
+            )
+
+    # ------------------------------------------------------------------ request-response
+
+    def send(
+        self, endpoint: OutboundEndpoint, message: MuleMessage, event: MuleEvent
+    ) -> MuleMessage | None:
+        """E5/E6: find the receiver for the path and run its flow in this thread."""
+        receiver = self.receiver_for(endpoint.path)
+        if receiver is None:
+            raise NoReceiverError(
+                f'There is no receiver registered on connector "{self.name}" for endpointUri '
+                f"{endpoint.uri}. Failed to route event via endpoint: {endpoint.uri}"
+            )
+        return self.on_call(receiver, message)
+
+    def on_call(self, receiver: InboundEndpoint, message: MuleMessage) -> MuleMessage | None:
+        """VM-7/R9: what a send returns, run inside the receiver's execution template."""
+        flow = receiver.flow
+        assert flow is not None
+        template = transactions.main_template(receiver.config.transaction, flow.exception_strategy)
+        handled: list[bool] = []
+
+        def work() -> Any:
+            try:
+                return receiver.route(message)
+            except MessagingError as error:
+                handled.append(True)
+                raise error
+
+        try:
+            result = template.execute(work)
+        except MessagingError as error:
+            if receiver.one_way:
+                return None
+            failed = error.event if isinstance(error.event, MuleEvent) else None
+            if failed is None:
+                return None
+            return self._reply(failed)
+        if not isinstance(result, MuleEvent):
+            return None
+        if receiver.one_way and not handled:
+            return None
+        return self._reply(result)
+
+    @staticmethod
+    def _reply(event: MuleEvent) -> MuleMessage:
+        from mule_emulator.runtime.endpoints import attach_session
+
+        reply = event.message.copy()
+        attach_session(reply, event.session)
+        return reply
+
+    # ------------------------------------------------------------------ request
+
+    def request(self, path: str, timeout_s: float) -> MuleMessage | None:
+        """R11: poll the path's queue for up to ``timeout_s``; connector inbound
+        transformers apply to the result."""
+        self.configure_queue(path)
+        item = transactions.queue_take(self.queue(path), timeout_s)
+        if item is None:
+            return None
+        message = item if isinstance(item, MuleMessage) else getattr(item, "message", None)
+        if not isinstance(message, MuleMessage):
+            return None
+        if self.inbound_transformers:
+            from mule_emulator.runtime.processors.base import run_chain
+
+            result = run_chain(self.inbound_transformers, MuleEvent(message))
+            if isinstance(result, MuleEvent):
+                message = result.message
+        return message
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        with self._lock:
+            self.started = True
+            pools = [p for p in (self._receiver_pool, self._dispatcher_pool) if p is not None]
+        for pool in pools:
+            pool.start()
+
+    def stop(self, wait_s: float = 5.0) -> None:
+        """Stop accepting dispatches; dispatcher work accepted so far finishes first."""
+        with self._lock:
+            self.started = False
+            pools = [p for p in (self._dispatcher_pool, self._receiver_pool) if p is not None]
+        for pool in pools:
+            pool.shutdown(wait_s)
+
+    def check_started(self) -> None:
+        if not self.started:
+            raise LifecycleError(f'Cannot process event as "{self.name}" is stopped')
+
+    def __repr__(self) -> str:
+        return f"<VMConnector {self.name}>"
+
+
+__all__ = ["PoolFactory", "VMConnector"]

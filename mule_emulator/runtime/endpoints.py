@@ -1,0 +1,262 @@
+"""Inbound and outbound VM endpoints: their processor chains (E8, P-27), MIME checks (E9),
+connector default transformers (E11), and what crosses a hop (R7, R8, M-4, M-6).
+
+- An ``InboundEndpoint`` turns a message taken from a queue (or handed over by a send)
+  into an event for its flow: session rebuilt from ``MULE_SESSION``, the synchronous flag
+  (F-6), MIME check, ``MULE_ORIGINATING_ENDPOINT``, the connector's inbound transformers,
+  the endpoint's own processors, then the flow; on the way back (request-response) its
+  ``<response>`` processors.
+- An ``OutboundEndpoint`` is a processor: its own processors, then a one-way dispatch
+  (enqueue, on the dispatcher pool unless the event is sync or transacted, C7) or a
+  request-response send (the listening flow runs in this thread, E5).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mule_emulator.errors import LifecycleError, MessagingError
+from mule_emulator.model.config import EndpointConfig
+from mule_emulator.runtime.message import (
+    ROOT_MESSAGE_ID,
+    VOID_EVENT,
+    MuleEvent,
+    MuleMessage,
+    MuleSession,
+    ProcessResult,
+)
+from mule_emulator.runtime.processors.base import Processor, run_chain
+
+if TYPE_CHECKING:
+    from mule_emulator.runtime.connectors import VMConnector
+    from mule_emulator.runtime.flow import Flow
+
+log = logging.getLogger("mule.endpoint")
+
+MULE_SESSION = "MULE_SESSION"
+MULE_ENDPOINT = "MULE_ENDPOINT"
+MULE_ORIGINATING_ENDPOINT = "MULE_ORIGINATING_ENDPOINT"
+MULE_FORCE_SYNC = "MULE_FORCE_SYNC"
+CONTENT_TYPE = "Content-Type"
+
+
+def endpoint_uri(config: EndpointConfig) -> str:
+    """The endpoint's URI as Mule prints it (``vm://path``)."""
+    return f"{config.scheme}://{config.path}"
+
+
+def _mime_base(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def check_mime_type(message: MuleMessage, props: Any, expected: str | None) -> None:
+    """E9: set the Content-Type when absent; a different primary/sub type is an error."""
+    if not expected:
+        return
+    current = props.get(CONTENT_TYPE)
+    if current is None:
+        props[CONTENT_TYPE] = expected
+        return
+    if _mime_base(str(current)) != _mime_base(expected):
+        raise MessagingError(
+            f'Message contained MIME type "{current}" when "{expected}" was expected'
+        )
+
+
+def rebuild_session(message: MuleMessage) -> MuleSession:
+    """The session a receiver rebuilds from the inbound ``MULE_SESSION`` (M-6)."""
+    carried = message.inbound.pop(MULE_SESSION, None)
+    if isinstance(carried, MuleSession):
+        return carried.serialized_copy()
+    return MuleSession()
+
+
+def attach_session(message: MuleMessage, session: MuleSession) -> None:
+    """Store the session, serialisable values only, as outbound ``MULE_SESSION``."""
+    message.outbound[MULE_SESSION] = session.serialized_copy()
+
+
+class InboundEndpoint:
+    """A VM inbound endpoint of a flow (or service): the message source's chain."""
+
+    def __init__(
+        self,
+        config: EndpointConfig,
+        connector: VMConnector,
+        processors: Sequence[Processor] = (),
+        response_processors: Sequence[Processor] = (),
+        name: str | None = None,
+    ) -> None:
+        self.config = config
+        self.connector = connector
+        self.processors = tuple(processors)
+        self.response_processors = tuple(response_processors)
+        self.name = name or config.name or endpoint_uri(config)
+        self.flow: Flow | None = None
+
+    @property
+    def path(self) -> str:
+        return self.config.path
+
+    @property
+    def uri(self) -> str:
+        return endpoint_uri(self.config)
+
+    @property
+    def one_way(self) -> bool:
+        return self.config.one_way
+
+    @property
+    def transacted(self) -> bool:
+        tx = self.config.transaction
+        return tx is not None and tx.transacted
+
+    def create_event(self, message: MuleMessage) -> MuleEvent:
+        """VM-5/R8: a fresh event for the flow from a message that crossed a hop."""
+        flow = self.flow
+        msg = message.copy()
+        session = rebuild_session(msg)
+        msg.inbound.pop(ROOT_MESSAGE_ID, None)
+        force_sync = str(msg.inbound.get(MULE_FORCE_SYNC, "")).lower() == "true"
+        synchronous = (
+            self.transacted
+            or (flow is not None and flow.strategy_is_synchronous)
+            or not self.one_way
+            or force_sync
+        )
+        return MuleEvent(
+            msg,
+            flow=flow,
+            session=session,
+            exchange_pattern=self.config.effective_exchange_pattern,
+            synchronous=synchronous,
+            transacted=self.transacted,
+            endpoint=self.uri,
+        )
+
+    def route(self, message: MuleMessage) -> ProcessResult:
+        """Run the request chain and the flow for one message; then, request-response,
+        the response processors. Raises ``MessagingError`` on failure."""
+        if self.flow is None:
+            raise LifecycleError(f"No flow listens on {self.uri}")
+        event = self.create_event(message)
+        return self.route_event(event)
+
+    def route_event(self, event: MuleEvent) -> ProcessResult:
+        flow = self.flow
+        assert flow is not None
+        try:
+            check_mime_type(event.message, event.message.inbound, self.config.mime_type)
+        except MessagingError as error:
+            error.event = event
+            raise
+        event.message.inbound[MULE_ORIGINATING_ENDPOINT] = self.name
+        chain = (*self.connector.inbound_transformers, *self.processors)
+        result = run_chain(chain, event) if chain else event
+        if not isinstance(result, MuleEvent):
+            return result
+        result = flow.process_from_source(result)
+        if self.one_way or not isinstance(result, MuleEvent) or not self.response_processors:
+            return result
+        return run_chain(self.response_processors, result)
+
+    def __repr__(self) -> str:
+        return f"<InboundEndpoint {self.uri} ({self.config.effective_exchange_pattern})>"
+
+
+class OutboundEndpoint(Processor):
+    """A VM outbound endpoint used as a processor (E4, E5, M-4)."""
+
+    kind = "vm:outbound-endpoint"
+
+    def __init__(
+        self,
+        config: EndpointConfig,
+        connector: VMConnector,
+        processors: Sequence[Processor] = (),
+        response_processors: Sequence[Processor] = (),
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.connector = connector
+        self.processors = tuple(processors)
+        self.response_processors = tuple(response_processors)
+        self.properties = dict(properties if properties is not None else config.properties)
+        self.location = config.location
+
+    @property
+    def path(self) -> str:
+        return self.config.path
+
+    @property
+    def uri(self) -> str:
+        return endpoint_uri(self.config)
+
+    @property
+    def one_way(self) -> bool:
+        return self.config.one_way
+
+    def children(self) -> Sequence[Processor]:
+        return (*self.processors, *self.response_processors)
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        connector = self.connector
+        if not connector.started:
+            raise LifecycleError(f'Cannot process event as "{connector.name}" is stopped')
+        # M-4: endpoint properties go to the invocation scope.
+        for key, value in self.properties.items():
+            event.flow_vars[key] = value
+        chain = (*self.processors, *connector.outbound_transformers)
+        result = run_chain(chain, event) if chain else event
+        if not isinstance(result, MuleEvent):
+            return result
+        event = result
+        check_mime_type(event.message, event.message.outbound, self.config.mime_type)
+        if self.one_way:
+            message = self.outbound_message(event)
+            connector.dispatch(self, message, event)
+            return VOID_EVENT
+        return self.send(event)
+
+    def outbound_message(self, event: MuleEvent) -> MuleMessage:
+        """What crosses the hop (R7): the inbound copy of the message, with the
+        session and endpoint properties attached."""
+        msg = event.message.copy()
+        msg.outbound[MULE_ENDPOINT] = self.uri
+        msg.outbound[ROOT_MESSAGE_ID] = msg.root_id
+        attach_session(msg, event.session)
+        return msg.to_inbound()
+
+    def send(self, event: MuleEvent) -> ProcessResult:
+        """E5, R8: call the listening flow in this thread; the reply becomes our message."""
+        request = self.outbound_message(event)
+        reply = self.connector.send(self, request, event)
+        if reply is None:
+            return None
+        reply_message = reply.copy()
+        carried = reply_message.outbound.pop(MULE_SESSION, None)
+        if isinstance(carried, MuleSession):
+            event.session.merge(carried.serialized_copy())
+        result = event.with_message(reply_message.to_inbound())
+        if self.response_processors:
+            return run_chain(self.response_processors, result)
+        return result
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.uri}"
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "MULE_ENDPOINT",
+    "MULE_ORIGINATING_ENDPOINT",
+    "MULE_SESSION",
+    "InboundEndpoint",
+    "OutboundEndpoint",
+    "attach_session",
+    "check_mime_type",
+    "endpoint_uri",
+    "rebuild_session",
+]
