@@ -35,6 +35,7 @@ from mule_emulator.model.config import (
     ProcessorConfig,
     QueueProfile,
 )
+from mule_emulator.model.context import element_path
 
 
 @dataclass(frozen=True)
@@ -655,17 +656,6 @@ def _ns(element: etree._Element) -> str:
     return etree.QName(element).namespace or ""
 
 
-def _element_path(element: etree._Element) -> str:
-    parts = []
-    node: etree._Element | None = element
-    while node is not None:
-        tag = _local(node)
-        name = node.get("name")
-        parts.append(f"{tag}[@name='{name}']" if name else tag)
-        node = node.getparent()
-    return "/" + "/".join(reversed(parts))
-
-
 def _line(element: etree._Element) -> int:
     line = element.sourceline
     return line if isinstance(line, int) else 0
@@ -676,7 +666,7 @@ def _tree_problem(rule: str, file: str, element: etree._Element, message: str) -
         file=file,
         line=_line(element),
         column=0,
-        path=_element_path(element),
+        path=element_path(element),
         rule=rule,
         severity=RULES[rule].severity,
         message=message,
