@@ -62,7 +62,11 @@ from mule_emulator.model.context import (
     qname_of,
 )
 from mule_emulator.model.endpoints_parser import parse_endpoint
-from mule_emulator.model.placeholders import PlaceholderResolver, read_properties_file
+from mule_emulator.model.placeholders import (
+    PlaceholderResolver,
+    builtin_properties,
+    read_properties_file,
+)
 from mule_emulator.model.processors_parser import endpoint_role, parse_element
 from mule_emulator.model.profiles_parser import (
     is_queue_profile,
@@ -106,9 +110,15 @@ def _check_root(doc: Document) -> None:
 
 
 def build_resolver(
-    documents: Sequence[Document], properties: Mapping[str, str] | None
+    documents: Sequence[Document],
+    properties: Mapping[str, str] | None,
+    app_name: str = "",
 ) -> PlaceholderResolver:
-    """Phase 0: the placeholder chain (system properties, global properties, files)."""
+    """Phase 0: the placeholder chain (system properties, global properties, files,
+    then the built-in JVM/Mule properties)."""
+    builtins = builtin_properties(
+        app_name or Path(documents[0].file).stem, Path(documents[0].file).parent.resolve()
+    )
     system = dict(properties or {})
     global_props: dict[str, str] = {}
     placeholders: list[tuple[Document, etree._Element]] = []
@@ -119,7 +129,7 @@ def build_resolver(
                 global_props[el.get("name") or ""] = el.get("value") or ""
             elif ns == SPRING_CONTEXT_NS and local == "property-placeholder":
                 placeholders.append((doc, el))
-    early = PlaceholderResolver([system, global_props])
+    early = PlaceholderResolver([system, global_props], builtins=builtins)
     file_maps: list[dict[str, str]] = []
     ignore_unresolvable = False
     for doc, el in placeholders:
@@ -146,7 +156,9 @@ def build_resolver(
                     )
                 )
         file_maps.append(values)
-    return PlaceholderResolver([system, global_props, *file_maps], ignore_unresolvable)
+    return PlaceholderResolver(
+        [system, global_props, *file_maps], ignore_unresolvable, builtins=builtins
+    )
 
 
 # ----------------------------------------------------------------------------- elements
@@ -365,6 +377,8 @@ def _other(ctx: ParseContext, el: etree._Element, parts: _AppParts) -> None:
         parts.register(name, "queue store", store.location)
         parts.queue_stores[name] = store
     else:
+        if ns == CORE_NS and local == "custom-connector":
+            ctx.note_unsupported(local, "custom connectors are not emulated (only vm)", el)
         element = parse_element(ctx, el)
         element_name = ctx.attr(el, "name")
         if element_name:
@@ -401,7 +415,8 @@ def parse_app(
         raise InputError("no configuration file given")
     for doc in documents:
         _check_root(doc)
-    resolver = build_resolver(documents, properties)
+    app_name = name or Path(documents[0].file).stem
+    resolver = build_resolver(documents, properties, app_name)
     collector = AppCollector()
     contexts = [(ParseContext(doc.file, resolver, collector), doc) for doc in documents]
     parts = _AppParts()
@@ -428,7 +443,7 @@ def parse_app(
         key=lambda u: (file_order.get(u.location.file, 0), u.location.line),
     )
     return AppConfig(
-        name=name or Path(documents[0].file).stem,
+        name=app_name,
         files=tuple(doc.file for doc in documents),
         configuration=parts.configuration or MuleConfiguration(),
         connectors=frozen_map(parts.connectors),

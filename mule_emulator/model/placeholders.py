@@ -11,8 +11,9 @@ The parser never executes anything: this module only reads text.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from mule_emulator.errors import ConfigError, SourceLocation
@@ -98,15 +99,6 @@ def parse_properties(text: str) -> dict[str, str]:
     return values
 
 
-@dataclass(frozen=True)
-class PlaceholderSource:
-    """One ``<context:property-placeholder>``: its resolved files and flags."""
-
-    location: SourceLocation
-    values: Mapping[str, str]
-    ignore_unresolvable: bool = False
-
-
 class PlaceholderResolver:
     """Replaces ``${...}`` in strings from an ordered chain of property maps."""
 
@@ -114,18 +106,21 @@ class PlaceholderResolver:
         self,
         maps: Sequence[Mapping[str, str]] = (),
         ignore_unresolvable: bool = False,
+        builtins: Mapping[str, str] | None = None,
     ) -> None:
         self._maps = tuple(maps)
+        self._builtins = dict(builtins or {})
         self.ignore_unresolvable = ignore_unresolvable
 
     def lookup(self, key: str) -> str | None:
-        for values in self._maps:
+        for values in (*self._maps, self._builtins):
             if key in values:
                 return values[key]
         return None
 
     def effective(self) -> dict[str, str]:
-        """Every known property with the value a placeholder would see."""
+        """Every configured property with the value a placeholder would see (the
+        built-in JVM/Mule fallbacks are left out: they are not configuration)."""
         merged: dict[str, str] = {}
         for values in reversed(self._maps):
             merged.update(values)
@@ -171,6 +166,24 @@ class PlaceholderResolver:
                 )
             i = end + len(SUFFIX)
         return "".join(out)
+
+
+def builtin_properties(app_name: str, app_home: Path) -> dict[str, str]:
+    """System properties a Mule 3 application always has, as a last fallback:
+    ``app.name``/``app.home`` (set by Mule for a deployed app; here the application's
+    name and its first config's folder) and the JVM's usual ones."""
+    return {
+        "app.name": app_name,
+        "app.home": str(app_home),
+        "mule.home": str(app_home),
+        "user.dir": os.getcwd(),
+        "user.home": str(Path.home()),
+        "java.io.tmpdir": tempfile.gettempdir(),
+        "file.separator": os.sep,
+        "path.separator": os.pathsep,
+        "line.separator": "\n",
+        "file.encoding": "UTF-8",
+    }
 
 
 def _find_end(text: str, index: int) -> int:
@@ -228,7 +241,7 @@ def read_properties_file(
 
 __all__ = [
     "PlaceholderResolver",
-    "PlaceholderSource",
+    "builtin_properties",
     "parse_properties",
     "read_properties_file",
 ]

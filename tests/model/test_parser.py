@@ -500,6 +500,15 @@ def test_global_elements_beans_and_other_elements() -> None:
     assert [n for n, _ in app.classes] == ["a.B", "a.Inner", "a.B2", "a.Anon", "a.T", "a.Qs"]
 
 
+def test_custom_connector_is_reported_unsupported() -> None:
+    app = app_of('<custom-connector name="cc" class="a.Conn"/>')
+    assert "cc" in app.global_elements and "cc" not in app.connectors
+    assert [(u.qname, u.reason) for u in app.unsupported] == [
+        ("custom-connector", "custom connectors are not emulated (only vm)")
+    ]
+    assert [n for n, _ in app.classes] == ["a.Conn"]
+
+
 def test_duplicate_names_in_one_file() -> None:
     with pytest.raises(ConfigError) as info:
         app_of('<vm:connector name="x"/>\n<flow name="x"><logger/></flow>')

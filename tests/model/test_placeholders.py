@@ -174,3 +174,19 @@ def test_location_itself_may_use_system_properties(tmp_path: Path) -> None:
     )
     app = load_app_config([path], properties={"env": "prod"})
     assert app.flows["f"].source.path == "prodq"  # type: ignore[union-attr]
+
+
+def test_builtin_mule_and_jvm_properties_are_the_last_fallback(tmp_path: Path) -> None:
+    path = write_app(
+        tmp_path,
+        """<flow name="f"><vm:inbound-endpoint path="${app.name}-q"/>
+        <logger message="${app.home}|${file.separator}"/></flow>""",
+        "orders.xml",
+    )
+    app = load_app_config([path])
+    assert app.flows["f"].source.path == "orders-q"  # type: ignore[union-attr]
+    logger = app.flows["f"].processors[0]
+    assert logger.attr("message") == f"{tmp_path.resolve()}|/"  # type: ignore[union-attr]
+    assert "app.home" not in app.properties  # built-ins are not configuration
+    overridden = load_app_config([path], properties={"app.name": "x"})
+    assert overridden.flows["f"].source.path == "x-q"  # type: ignore[union-attr]
