@@ -70,6 +70,8 @@ class QueueStore(ABC):
         # of a taker.
         self._has_items = threading.Condition(self._lock)
         self._watchers = 0
+        self._takers = 0  # threads waiting on _not_empty
+        self._putters = 0  # threads waiting on _not_full
 
     # ------------------------------------------------------------ primitives (lock held)
 
@@ -116,22 +118,36 @@ class QueueStore(ABC):
 
     def offer(self, item: Any, timeout: float | None = None) -> bool:
         """Append ``item`` if room appears within ``timeout``; False otherwise."""
-        deadline = _deadline(timeout)
-        with self._not_full:
-            self._check_open()
-            while self.capacity and self._size() >= self.capacity:
-                if deadline is None:
-                    self._not_full.wait()
-                else:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        self._rejected += 1
-                        return False
-                    self._not_full.wait(remaining)
+        # The hot path of every one-way hop: the plain lock (not the Condition wrapper)
+        # and notifications only when somebody waits.
+        with self._lock:
+            if self._closed:
                 self._check_open()
+            full = self.capacity and self._size() >= self.capacity
+            if full and not self._wait_for_room(timeout):
+                self._rejected += 1
+                return False
             self._append(item)
             self._after_add()
             return True
+
+    def _wait_for_room(self, timeout: float | None) -> bool:
+        """Lock held, queue full: wait for room; False on timeout, raise when closed."""
+        deadline = _deadline(timeout)
+        while self._size() >= self.capacity:
+            if deadline is None:
+                remaining = None
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+            self._putters += 1
+            try:
+                self._not_full.wait(remaining)
+            finally:
+                self._putters -= 1
+            self._check_open()
+        return True
 
     def put_now(self, item: Any) -> None:
         """Append regardless of capacity: a rollback putting a take back, a commit (Q9)."""
@@ -149,27 +165,40 @@ class QueueStore(ABC):
 
     def take(self, timeout: float | None = None) -> Any | None:
         """Remove and return the head, waiting up to ``timeout``; None when nothing came."""
-        deadline = _deadline(timeout)
-        with self._not_empty:
-            while self._size() == 0:
-                if self._closed:
-                    return None
-                if deadline is None:
-                    self._not_empty.wait()
-                else:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return None
-                    self._not_empty.wait(remaining)
+        with self._lock:
+            if not self._size() and not self._wait_for_item(timeout, None):
+                return None
             item = self._pop()
-            self._processed += 1
-            self._changes += 1
-            if self.capacity:
-                self._not_full.notify()
+            self._after_take()
             return item
 
     def take_nowait(self) -> Any | None:
         return self.take(0)
+
+    def _wait_for_item(self, timeout: float | None, until: threading.Event | None) -> bool:
+        """Lock held, queue empty: wait for an item; False on timeout, close or ``until``."""
+        deadline = _deadline(timeout)
+        while not self._size():
+            if self._closed or (until is not None and until.is_set()):
+                return False
+            if deadline is None:
+                remaining = None
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+            self._takers += 1
+            try:
+                self._not_empty.wait(remaining)
+            finally:
+                self._takers -= 1
+        return True
+
+    def _after_take(self) -> None:
+        self._processed += 1
+        self._changes += 1
+        if self._putters:
+            self._not_full.notify()
 
     def claim(
         self, timeout: float | None = None, until: threading.Event | None = None
@@ -182,24 +211,12 @@ class QueueStore(ABC):
         released exactly once. ``until``: stop waiting (return None) once that event is
         set and ``wake()`` is called, so a stopping consumer need not sit out its timeout.
         """
-        deadline = _deadline(timeout)
-        with self._not_empty:
-            while self._size() == 0:
-                if self._closed or (until is not None and until.is_set()):
-                    return None
-                if deadline is None:
-                    self._not_empty.wait()
-                else:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return None
-                    self._not_empty.wait(remaining)
+        with self._lock:
+            if not self._size() and not self._wait_for_item(timeout, until):
+                return None
             item = self._pop()
-            self._processed += 1
             self._claimed += 1
-            self._changes += 1
-            if self.capacity:
-                self._not_full.notify()
+            self._after_take()
             return item
 
     def release_claim(self) -> None:
@@ -249,7 +266,7 @@ class QueueStore(ABC):
             if out:
                 self._processed += len(out)
                 self._changes += 1
-                if self.capacity:
+                if self._putters:
                     self._not_full.notify(len(out))
         return out
 
@@ -316,7 +333,8 @@ class QueueStore(ABC):
         depth = self._size()
         if depth > self._peak:
             self._peak = depth
-        self._not_empty.notify()
+        if self._takers:
+            self._not_empty.notify()
         if self._watchers:
             self._has_items.notify_all()
 
