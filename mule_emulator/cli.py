@@ -214,22 +214,11 @@ def _configure_logging(level: str) -> None:
 
 
 def _describe_app(app: Any, log: Any) -> None:
-    """Mule's start-up summary: the application and each flow or service with its
-    inbound endpoints, as far as the application exposes its configuration."""
-    config = getattr(app, "config", None)
+    """Mule's start-up banner (the runtime itself logs each flow, queue and thread pool)."""
     name = getattr(app, "name", "app")
     line = "*" * 70
-    log.info("\n%s\n* Started app '%s'%s*\n%s", line, name, " " * max(1, 52 - len(name)), line)
-    if config is None:
-        return
-    for flow in getattr(config, "flows", {}).values():
-        source = getattr(flow, "source", None)
-        address = getattr(source, "address", None)
-        where = f" listening on {address}" if address else " (private flow)"
-        log.info("Flow '%s'%s", flow.name, where)
-    for service in getattr(config, "services", ()):
-        addresses = ", ".join(e.address for e in service.inbound) or "no inbound endpoint"
-        log.info("Service '%s' listening on %s", service.name, addresses)
+    title = f"* Started app '{name}'".ljust(69) + "*"
+    log.info("\n%s\n%s\n%s", line, title, line)
 
 
 def _reply_text(reply: Any) -> str:
@@ -379,7 +368,9 @@ def run_command(
 
         load_app = importlib.import_module("mule_emulator.runtime.app").load_app
         try:
-            app = load_app(list(configs), properties=properties, classes=classes, work_dir=work_dir)
+            app = load_app(
+                list(configs), properties=properties, class_map=classes, work_dir=work_dir
+            )
         except InputError as exc:
             _echo_error(str(exc))
             ctx.exit(EXIT_USAGE)
