@@ -76,7 +76,7 @@ def default_app_factory(spec: AppSpec) -> SuiteApp:
     app: SuiteApp = load_app(
         [str(p) for p in spec.configs],
         properties=dict(spec.properties),
-        classes=spec.classes,
+        class_map=spec.classes,
         work_dir=spec.work_dir,
         name=spec.name,
     )

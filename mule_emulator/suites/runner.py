@@ -40,6 +40,18 @@ def _null_payload() -> Any:
     return NULL_PAYLOAD
 
 
+def _brief(exc: MuleEmulatorError, shown: int = 3) -> str:
+    """A start-up error for a one-line reason: its message and its first few located
+    problems (a config error may list dozens)."""
+    problems = getattr(exc, "problems", ())
+    if not problems:
+        return str(exc)
+    head = str(getattr(exc, "message", "")) or type(exc).__name__
+    parts = [f"{loc}: {text}" for loc, text in problems[:shown]]
+    more = f" (+{len(problems) - shown} more)" if len(problems) > shown else ""
+    return f"{head} [{'; '.join(parts)}]{more}"
+
+
 class _StepFailed(Exception):
     """A step's expectation did not hold (internal to the runner)."""
 
@@ -104,7 +116,7 @@ class CaseRun:
             try:
                 self._start_new()
             except MuleEmulatorError as exc:
-                self._fail(f"could not start the application: {exc}")
+                self._fail(f"could not start the application: {_brief(exc)}")
                 return
             for step in self.case.steps:
                 if self.abandoned.is_set():
@@ -229,7 +241,7 @@ class CaseRun:
         try:
             self._start_new()
         except MuleEmulatorError as exc:
-            raise _StepFailed(f"could not start the application again: {exc}") from None
+            raise _StepFailed(f"could not start the application again: {_brief(exc)}") from None
 
     def _request_all(self, step: Step) -> str | None:
         """``expect.payloads``: request until nothing comes, then compare what came."""
