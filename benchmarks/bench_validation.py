@@ -1,0 +1,112 @@
+"""Validation speed: our whole validate path against bare XSD validation, and cold start.
+
+- ``validate.warm``: files per second through ``validate_files`` (read, hardened parse,
+  XSD, tree checks, model parse, semantic checks) on the conformance corpus, against
+  ``combined_schema().validate(tree)`` on the same files parsed beforehand, in the
+  same process; the ratio is ours / bare (goal: at least 0.5).
+- ``validate.cold``: wall time of ``python -m mule_emulator validate one.xml`` in a new
+  process (goal: under 0.5 s), the baseline being ``python -c pass``.
+
+The corpus is ../shared/conformance/mule-3.9-vm when present, else our own configs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "conformance" / "mule-3.9-vm"
+OWN = ROOT / "tests" / "model" / "invalid"
+
+
+def corpus() -> list[str]:
+    folder = SHARED if SHARED.is_dir() else OWN
+    return [str(p) for p in sorted(folder.rglob("*.xml"))]
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def warm(files: list[str], repeat: int) -> dict[str, Any]:
+    from mule_emulator.loading.document import parse_file
+    from mule_emulator.model.validator import validate_files
+
+    schema = importlib.import_module("mule_emulator.loading.validation").combined_schema()
+    trees = [parse_file(f).tree for f in files]
+
+    def bare() -> None:
+        for tree in trees:
+            # xmlschema raises on an invalid tree; only the time matters here.
+            with contextlib.suppress(Exception):
+                schema.validate(tree)
+
+    def ours() -> None:
+        validate_files(files)
+
+    ours()  # warm both: schema compilation and imports are cold start, measured apart
+    bare()
+    ours_s = _best(ours, repeat)
+    bare_s = _best(bare, repeat)
+    ours_rate = len(files) / ours_s
+    bare_rate = len(files) / bare_s
+    return {
+        "name": "validate.warm",
+        "files": len(files),
+        "ours_files_per_s": round(ours_rate, 1),
+        "bare_xsd_files_per_s": round(bare_rate, 1),
+        "ratio": round(ours_rate / bare_rate, 3),
+        "goal": ">= 0.5",
+    }
+
+
+def _wall(command: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cold(one: str, repeat: int) -> dict[str, Any]:
+    command = [sys.executable, "-m", "mule_emulator", "validate", "--format", "text", one]
+    probe = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    seconds = _wall(command, repeat)
+    interpreter = _wall([sys.executable, "-c", "pass"], repeat)
+    return {
+        "name": "validate.cold",
+        "file": one,
+        "exit_code": probe.returncode,
+        "seconds": round(seconds, 3),
+        "python_startup_seconds": round(interpreter, 3),
+        "goal": "< 0.5",
+    }
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Both measurements; ``quick`` uses fewer repetitions."""
+    files = corpus()
+    repeat = 2 if quick else 5
+    return [warm(files, repeat), cold(files[0], 3 if quick else 7)]
+
+
+if __name__ == "__main__":
+    import json
+
+    for row in run(quick="--quick" in sys.argv):
+        print(json.dumps(row))
