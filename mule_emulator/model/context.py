@@ -23,6 +23,7 @@ from mule_emulator.model.config import (
     TEST_NS,
     VM_NS,
     EndpointConfig,
+    ProcessorConfig,
     UnsupportedElement,
 )
 from mule_emulator.model.placeholders import PlaceholderResolver
@@ -48,6 +49,18 @@ def child_elements(el: etree._Element) -> list[etree._Element]:
     return [c for c in el if isinstance(c.tag, str)]
 
 
+@dataclass(frozen=True)
+class EndpointChains:
+    """An endpoint's processor lists kept apart, because Mule inherits each one from a
+    global endpoint separately: nested elements (``messageProcessors``) and
+    ``transformer-refs`` (``transformers``), and the same for the response side."""
+
+    nested: tuple[ProcessorConfig, ...] = ()
+    refs: tuple[ProcessorConfig, ...] = ()
+    response_nested: tuple[ProcessorConfig, ...] = ()
+    response_refs: tuple[ProcessorConfig, ...] = ()
+
+
 @dataclass
 class AppCollector:
     """Application-wide findings gathered while parsing every document."""
@@ -55,6 +68,7 @@ class AppCollector:
     classes: list[tuple[str, SourceLocation]] = field(default_factory=list)
     unsupported: list[UnsupportedElement] = field(default_factory=list)
     global_endpoints: dict[str, EndpointConfig] = field(default_factory=dict)
+    endpoint_chains: dict[str, EndpointChains] = field(default_factory=dict)
 
 
 class ParseContext:
@@ -173,6 +187,7 @@ def _step(el: etree._Element) -> str:
 __all__ = [
     "BUNDLED_NAMESPACES",
     "AppCollector",
+    "EndpointChains",
     "ParseContext",
     "child_elements",
     "element_path",

@@ -22,7 +22,7 @@ from mule_emulator.model.config import (
     TransactionConfig,
     frozen_map,
 )
-from mule_emulator.model.context import ParseContext, child_elements, qname_of
+from mule_emulator.model.context import EndpointChains, ParseContext, child_elements, qname_of
 from mule_emulator.model.profiles_parser import is_transaction, parse_transaction
 
 
@@ -54,6 +54,7 @@ def _ref_placeholders(names: str | None, location: SourceLocation) -> tuple[Elem
 def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> EndpointConfig:
     """One endpoint element; ``ref=`` merges the global endpoint of that name."""
     ns, local = qname_of(el)
+    label = f"{el.prefix}:{local}" if el.prefix else local
     loc = ctx.location(el)
     a = ctx.attrs(el)
     ref = a.pop("ref", None)
@@ -66,8 +67,8 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
     encoding = a.pop("encoding", None)
     a.pop("responseTimeout", None)
     response_timeout = ctx.int_attr(el, "responseTimeout")
-    transformer_refs = a.pop("transformer-refs", None)
-    response_refs = a.pop("responseTransformer-refs", None)
+    refs = _ref_placeholders(a.pop("transformer-refs", None), loc)
+    response_refs = _ref_placeholders(a.pop("responseTransformer-refs", None), loc)
     if exchange is not None and exchange not in EXCHANGE_PATTERNS:
         raise ConfigError(
             f"exchange-pattern must be one of {', '.join(EXCHANGE_PATTERNS)}, not '{exchange}'",
@@ -75,8 +76,8 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         )
 
     transaction: TransactionConfig | None = None
-    processors: list[ProcessorConfig] = list(_ref_placeholders(transformer_refs, loc))
-    response: list[ProcessorConfig] = list(_ref_placeholders(response_refs, loc))
+    nested: list[ProcessorConfig] = []
+    response: list[ProcessorConfig] = []
     properties: dict[str, str] = dict(a)  # leftover attributes are endpoint properties
     redelivery: ElementConfig | None = None
     for child in child_elements(el):
@@ -96,7 +97,8 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         elif cns == CORE_NS and clocal == "idempotent-redelivery-policy":
             redelivery = processors_parser.parse_element(ctx, child)
         else:
-            processors.append(processors_parser.parse_processor(ctx, child))
+            nested.append(processors_parser.parse_processor(ctx, child))
+    chains = EndpointChains(tuple(nested), refs, tuple(response), response_refs)
 
     scheme, queue, params = "vm", "", dict[str, str]()
     if address is not None:
@@ -105,10 +107,7 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         queue = path
         address = f"vm://{path}"
     elif ref is None:
-        raise ConfigError(
-            f"<{el.prefix + ':' if el.prefix else ''}{local}> needs one of path, address or ref",
-            loc,
-        )
+        raise ConfigError(f"<{label}> needs one of path, address or ref", loc)
 
     own = EndpointConfig(
         role=role,
@@ -120,8 +119,6 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         connector_ref=connector_ref,
         exchange_pattern=exchange,
         transaction=transaction,
-        processors=tuple(processors),
-        response_processors=tuple(response),
         properties=frozen_map(properties),
         params=frozen_map(params),
         mime_type=mime_type,
@@ -131,18 +128,52 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         location=loc,
     )
     if ref is not None:
-        own = merge_with_global(own, _global(ctx, ref, loc), explicit_address=address is not None)
+        glob = _global(ctx, ref, loc)
+        own = merge_with_global(own, glob, explicit_address=address is not None)
+        chains = _inherit_chains(chains, ctx.collector.endpoint_chains.get(ref, EndpointChains()))
+    if role == "global" and name:
+        ctx.collector.endpoint_chains[name] = chains
+    own = replace(
+        own,
+        processors=(
+            *chains.nested,
+            *_uri_transformers(own.params.get("transformers"), chains.nested, loc),
+            *chains.refs,
+        ),
+        response_processors=(
+            *chains.response_nested,
+            *_uri_transformers(own.params.get("responseTransformers"), chains.response_nested, loc),
+            *chains.response_refs,
+        ),
+    )
     if ns == VM_NS and own.scheme != "vm":
         raise ConfigError(
             f"a vm: endpoint cannot use the address scheme '{own.scheme}' ({own.address})", loc
         )
     if own.scheme != "vm":
-        ctx.note_unsupported(
-            f"{el.prefix + ':' if el.prefix else ''}{local}",
-            f"transport scheme '{own.scheme}' is not bundled (only vm)",
-            el,
-        )
+        ctx.note_unsupported(label, f"transport scheme '{own.scheme}' is not bundled (only vm)", el)
     return own
+
+
+def _inherit_chains(own: EndpointChains, glob: EndpointChains) -> EndpointChains:
+    """Each list the referencing endpoint sets replaces the global's; the rest inherit."""
+    return EndpointChains(
+        nested=own.nested or glob.nested,
+        refs=own.refs or glob.refs,
+        response_nested=own.response_nested or glob.response_nested,
+        response_refs=own.response_refs or glob.response_refs,
+    )
+
+
+def _uri_transformers(
+    names: str | None, nested: tuple[ProcessorConfig, ...], loc: SourceLocation
+) -> tuple[ElementConfig, ...]:
+    """``?transformers=a,b`` in the address: used only when no nested transformer exists."""
+    if not names:
+        return ()
+    if any(isinstance(p, ElementConfig) and p.name.endswith("transformer") for p in nested):
+        return ()
+    return _ref_placeholders(names.replace(",", " "), loc)
 
 
 def _global(ctx: ParseContext, ref: str, loc: SourceLocation) -> EndpointConfig:
@@ -158,10 +189,14 @@ def _global(ctx: ParseContext, ref: str, loc: SourceLocation) -> EndpointConfig:
 def merge_with_global(
     own: EndpointConfig, glob: EndpointConfig, explicit_address: bool
 ) -> EndpointConfig:
-    """The global endpoint's settings under the referencing endpoint's own (own wins)."""
+    """The global endpoint's settings under the referencing endpoint's own (own wins).
+
+    As in Mule, the name is inherited too; processor lists are merged by the caller.
+    """
     address_from = own if explicit_address or own.path else glob
     return replace(
         own,
+        name=own.name or glob.name,
         address=address_from.address,
         path=address_from.path,
         scheme=address_from.scheme,
@@ -169,8 +204,6 @@ def merge_with_global(
         connector_ref=own.connector_ref or glob.connector_ref,
         exchange_pattern=own.exchange_pattern or glob.exchange_pattern,
         transaction=own.transaction or glob.transaction,
-        processors=own.processors or glob.processors,
-        response_processors=own.response_processors or glob.response_processors,
         properties=frozen_map({**glob.properties, **own.properties}),
         mime_type=own.mime_type or glob.mime_type,
         encoding=own.encoding or glob.encoding,

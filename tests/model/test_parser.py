@@ -106,6 +106,46 @@ def test_endpoint_ref_merges_the_global_and_own_values_win() -> None:
     assert out.location.line == 11
 
 
+def test_nested_processors_and_transformer_refs_are_inherited_separately() -> None:
+    app = app_of(
+        """<vm:endpoint name="g" path="q" transformer-refs="gt" responseTransformer-refs="grt">
+            <append-string-transformer message="g"/>
+          </vm:endpoint>
+          <flow name="f">
+            <vm:inbound-endpoint ref="g" transformer-refs="own"/>
+            <vm:outbound-endpoint ref="g"><append-string-transformer message="mine"/></vm:outbound-endpoint>
+          </flow>"""
+    )
+    src = endpoint(app.flows["f"].source)
+    assert [
+        (element(p).name, element(p).attr("message") or element(p).attr("ref"))
+        for p in src.processors
+    ] == [
+        ("append-string-transformer", "g"),
+        ("transformer", "own"),
+    ]
+    assert src.name == "g"  # Mule copies the global's name into the referencing builder
+    out = endpoint(app.flows["f"].processors[0])
+    assert [element(p).attr("message") or element(p).attr("ref") for p in out.processors] == [
+        "mine",
+        "gt",
+    ]
+    assert [element(p).attr("ref") for p in out.response_processors] == ["grt"]
+
+
+def test_uri_transformers_apply_only_without_nested_transformers() -> None:
+    app = app_of(
+        """<flow name="f">
+          <vm:outbound-endpoint address="vm://a?transformers=t1,t2&amp;responseTransformers=r1"/>
+          <vm:outbound-endpoint address="vm://b?transformers=t1"><append-string-transformer message="x"/></vm:outbound-endpoint>
+        </flow>"""
+    )
+    a, b = (endpoint(p) for p in app.flows["f"].processors)
+    assert [element(p).attr("ref") for p in a.processors] == ["t1", "t2"]
+    assert [element(p).attr("ref") for p in a.response_processors] == ["r1"]
+    assert [element(p).name for p in b.processors] == ["append-string-transformer"]
+
+
 def test_endpoint_ref_to_a_missing_global_is_unresolved() -> None:
     with pytest.raises(UnresolvedReferenceError) as info:
         app_of('<flow name="f"><vm:inbound-endpoint ref="nope"/></flow>')
@@ -128,7 +168,8 @@ def test_endpoint_children_and_ref_attributes() -> None:
         (element(p).name, element(p).attr("ref") or element(p).attr("pattern"))
         for p in src.processors
     ]
-    assert names == [("transformer", "t1"), ("transformer", "t2"), ("regex-filter", "x")]
+    # Mule: nested processors first, then the transformer-refs (AbstractEndpointBuilder)
+    assert names == [("regex-filter", "x"), ("transformer", "t1"), ("transformer", "t2")]
     assert [element(p).attr("ref") for p in src.response_processors] == ["r1"]
     assert src.encoding == "UTF-8"
     assert dict(src.properties) == {"disableTransportTransformer": "true", "p": "v"}
