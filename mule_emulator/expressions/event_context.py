@@ -142,6 +142,14 @@ def null_payload_or(value: Any) -> Any:
     return value
 
 
+def app_info_from(values: Mapping[str, Any] | None) -> AppInfo:
+    """An ``AppInfo`` from a plain mapping (``name``, ``encoding``, ``work_dir``, ...)."""
+    if not values:
+        return DEFAULT_APP
+    known = {"name", "encoding", "work_dir", "standalone", "registry"}
+    return AppInfo(**{k: v for k, v in values.items() if k in known})
+
+
 class EventContext:
     """An ``EvaluationContext`` over a runtime ``MuleEvent`` and the application's info.
 
@@ -151,10 +159,13 @@ class EventContext:
     __slots__ = ("_app", "_event", "_mule")
 
     def __init__(
-        self, event: Any, app_info: AppInfo | None = None, mule_info: MuleInfo | None = None
+        self,
+        event: Any,
+        app_info: AppInfo | Mapping[str, Any] | None = None,
+        mule_info: MuleInfo | None = None,
     ) -> None:
         self._event = event
-        self._app = app_info or DEFAULT_APP
+        self._app = app_info
         self._mule = mule_info or DEFAULT_MULE
 
     @property
@@ -202,7 +213,10 @@ class EventContext:
 
     @property
     def app(self) -> AppInfo:
-        return self._app
+        app = self._app
+        if isinstance(app, AppInfo):
+            return app
+        return app_info_from(app)
 
     @property
     def server(self) -> ServerInfo:
