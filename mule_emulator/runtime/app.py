@@ -215,9 +215,21 @@ class MuleApp:
                 flow.source = endpoint
                 endpoint.connector.register_receiver(endpoint)
             flow.build_stage()
+        # Services (SEDA model) run beside the flows; built by runtime/services.py.
+        from mule_emulator.runtime.services import build_services
+
+        for construct in build_services(ctx, self._deliver_reply_to):
+            ctx.flows[construct.name] = construct
         self.flows: dict[str, Flow] = ctx.flows
+        from mule_emulator.runtime.services import build_services
+
+        self.constructs: list[Any] = [*flows, *build_services(ctx)]
         self.client.reset()
         self._stale = False
+
+    def _deliver_reply_to(self, address: str, event: MuleEvent) -> None:
+        """A service result for a MULE_REPLYTO address (services.py)."""
+        self.client.dispatch(address, event.message.payload, dict(event.message.outbound))
 
     @staticmethod
     def _validate_strategy(flow: Flow, endpoint: InboundEndpoint) -> None:
@@ -263,14 +275,15 @@ class MuleApp:
                 return
             if self._stale:
                 self._build()
+            self.build_context.running = True
             for connector in self.build_context.connectors.values():
                 connector.start()
-            for flow in self.flows.values():
-                if not flow.stopped_initially:
-                    flow.start()
+            for construct in self.constructs:
+                if not construct.stopped_initially:
+                    construct.start()
             delay_ms = float(self.properties.get(RECEIVER_START_DELAY_PROPERTY, "1000"))
             self._receivers = []
-            for flow in self.flows.values():
+            for flow in self.constructs:
                 if not flow.started or flow.source is None:
                     continue
                 flow.start_source()
@@ -307,13 +320,14 @@ class MuleApp:
             wait_s = 5.0 if drain else 1.0
             for receiver in self._receivers:
                 receiver.stop(wait_s)
-            for flow in self.flows.values():
-                flow.stop_source()
+            for construct in self.constructs:
+                construct.stop_source()
             if not drain:
                 self.queue_manager.close()
-            for flow in self.flows.values():
-                if flow.started:
-                    flow.stop(drain=drain, wait_s=wait_s)
+            for construct in self.constructs:
+                if construct.started:
+                    construct.stop(drain=drain, wait_s=wait_s)
+            self.build_context.running = False
             for connector in self.build_context.connectors.values():
                 connector.stop(wait_s)
             for pool in self._pools:
@@ -355,10 +369,10 @@ class MuleApp:
         return result.message if isinstance(result, MuleEvent) else None
 
     def flow_runs(self, name: str) -> int:
-        flow = self.flows.get(name)
-        if flow is None:
-            raise LifecycleError(f"No flow named '{name}'")
-        return flow.runs
+        for construct in self.constructs:
+            if construct.name == name:
+                return int(construct.runs)
+        raise LifecycleError(f"No flow or service named '{name}'")
 
     def request(self, address: str, timeout_s: float) -> MuleMessage | None:
         return self.client.request(address, timeout_s)
@@ -373,9 +387,11 @@ class MuleApp:
     def consumed_queues(self) -> set[str]:
         """Queues something takes from: started one-way receivers and flow stages."""
         names = {r.endpoint.path for r in self._receivers}
-        for flow in self.flows.values():
-            if flow.stage is not None:
-                names.add(flow.stage.store.name)
+        for construct in self.constructs:
+            stage = getattr(construct, "stage", None)
+            store = getattr(stage, "store", None)
+            if store is not None:
+                names.add(store.name)
         return names
 
     def leftover(self) -> dict[str, int]:
@@ -410,7 +426,7 @@ class MuleApp:
         # Long-running pollers (receivers, stage pollers) occupy a pool thread for good.
         pollers = sum(1 for r in self._receivers if r.connector.receiver_pool is pool)
         pollers += sum(
-            1 for f in self.flows.values() if f.stage is not None and f.stage.pool is pool
+            1 for c in self.constructs if getattr(getattr(c, "stage", None), "pool", None) is pool
         )
         stats = pool.statistics()
         return stats.active + stats.buffered <= pollers

@@ -324,6 +324,15 @@ class OutboundRouterCollection:
 # ----------------------------------------------------------------------- the service
 
 
+class ServiceStage(SedaStage):
+    """The execution SEDA stage, also answering ``store`` as the runtime's flow stages
+    do (the application's idle check reads it)."""
+
+    @property
+    def store(self) -> Any:
+        return self.queue
+
+
 class Service:
     """A live ``<service>``: what its inbound endpoints call, and its lifecycle."""
 
@@ -631,7 +640,7 @@ class ServiceBuilder:
 
         def factory(worker: Callable[[MuleEvent], None]) -> SedaStage:
             pool = self.pool_factory(config.name, profile)
-            return SedaStage.build(
+            return ServiceStage.build(
                 config.name,
                 self.queue_manager,
                 pool,
@@ -745,6 +754,99 @@ class ServiceBuilder:
         return out
 
 
+class ServiceSource:
+    """A second (third ...) inbound endpoint of a service, presented to the application
+    as a construct of its own so that it gets a receiver; everything else is the
+    service's."""
+
+    strategy_is_synchronous = False
+    stage = None
+
+    def __init__(self, service: Service, source: Any, index: int) -> None:
+        self.service = service
+        self.source = source
+        self.name = f"{service.name}#{index}"
+        self.config = service.config
+        self.runs = 0
+
+    @property
+    def exception_strategy(self) -> ExceptionHandler:
+        return self.service.exception_strategy
+
+    @property
+    def stopped_initially(self) -> bool:
+        return self.service.stopped_initially
+
+    @property
+    def started(self) -> bool:
+        return self.service.started
+
+    @property
+    def source_started(self) -> bool:
+        return self.service.source_started
+
+    def process_from_source(self, event: MuleEvent) -> ProcessResult:
+        return self.service.process_from_source(event)
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        return self.service.process_from_source(event)
+
+    def start(self) -> None:
+        self.service.start()
+
+    def start_source(self) -> None:
+        self.service.start_source()
+
+    def stop_source(self) -> None:
+        self.service.stop_source()
+
+    def stop(self, drain: bool = True, wait_s: float = 5.0) -> None:
+        """The service itself is stopped under its own name."""
+
+    def build_stage(self) -> None:
+        """Nothing to build: the service owns the stage."""
+
+    def pools(self) -> list[ThreadPool]:
+        return []
+
+
+def build_services(ctx: Any, reply_to: ReplyToHandler | None = None) -> list[Any]:
+    """Build every service of ``ctx.app`` with the runtime's ``BuildContext`` (processor
+    builder, pool factory, queue manager, exception-strategy factory) and wire their
+    inbound endpoints to them. Returns the constructs to run beside the flows: each
+    service, then one ``ServiceSource`` per extra inbound endpoint."""
+    app = ctx.app
+    builder = ServiceBuilder(
+        build_processor=ctx.processor,
+        pool_factory=ctx.pool_factory,
+        queue_manager=ctx.queue_manager,
+        configuration=app.configuration,
+        reply_to=reply_to,
+    )
+    constructs: list[Any] = []
+    for model in app.models.values():
+        for config in model.services:
+            if config.class_name:
+                log.info(
+                    "service %s: class %s runs as a plain SEDA service",
+                    config.name,
+                    config.class_name,
+                )
+            strategy = ctx.exception_factory.for_construct(
+                config.exception_strategy, model.exception_strategy
+            )
+            service = builder.build(config, strategy, model)
+            constructs.append(service)
+            for index, endpoint_config in enumerate(config.inbound):
+                endpoint = ctx.inbound_endpoint(endpoint_config)
+                endpoint.flow = service
+                endpoint.connector.register_receiver(endpoint)
+                service.sources.append(endpoint)
+                if index:
+                    constructs.append(ServiceSource(service, endpoint, index + 1))
+    return constructs
+
+
 class _LoggingCatchAll(Processor):
     kind = "logging-catch-all-strategy"
 
@@ -762,7 +864,10 @@ __all__ = [
     "SelectiveConsumer",
     "Service",
     "ServiceBuilder",
+    "ServiceSource",
+    "ServiceStage",
     "WireTapRouter",
+    "build_services",
     "endpoint_for_uri",
     "transaction_of",
 ]
