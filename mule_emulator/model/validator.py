@@ -9,8 +9,7 @@ problem and no further checks, and the CLI exits 2 for it. Nothing here prints.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,6 +17,9 @@ from mule_emulator.errors import ConfigError, UnresolvedReferenceError, Unsuppor
 from mule_emulator.loading.document import Document, DocumentRejected, parse_file
 from mule_emulator.loading.problems import ERROR, WARNING, Problem
 from mule_emulator.model.checks import RULES, check_app, check_documents
+
+# The schema check's rule for elements of namespaces mule-emu does not bundle.
+UNCHECKED = "unchecked-namespace"
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,12 @@ def _semantic(
     return problems + check_app(config)
 
 
-def _schema_validator() -> Callable[[Document], list[Problem]]:
-    """``loading.validation.validate_document``, imported on first use (it loads the
-    bundled XSDs, the slowest part of start-up)."""
-    module = importlib.import_module("mule_emulator.loading.validation")
-    function: Callable[[Document], list[Problem]] = module.validate_document
-    return function
-
-
 def _validate_app(
     files: Sequence[str], properties: Mapping[str, str] | None, name: str
 ) -> list[FileFindings]:
-    validate_document = _schema_validator()
+    # Imported on first use: it compiles the bundled XSDs, the slowest part of start-up.
+    from mule_emulator.loading.validation import validate_document
+
     rejected: dict[str, FileFindings] = {}
     documents: list[Document] = []
     for file in files:
@@ -119,7 +115,10 @@ def _validate_app(
         by_file[doc.file] += validate_document(doc)
     schema_errors = any(p.severity == ERROR for ps in by_file.values() for p in ps)
     if documents and not schema_errors and not rejected:
+        unchecked = {(p.file, p.line) for ps in by_file.values() for p in ps if p.rule == UNCHECKED}
         for problem in _semantic(documents, properties, name):
+            if problem.rule == "MULE900" and (problem.file, problem.line) in unchecked:
+                continue  # the schema check already said this namespace is not bundled
             target = problem.file if problem.file in by_file else documents[0].file
             by_file[target].append(problem)
     results = []

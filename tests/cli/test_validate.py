@@ -183,7 +183,14 @@ def test_every_invalid_config_reports_its_marked_rules(config: Path) -> None:
     reported = {(p["rule"], p["line"]) for p in problems}
     assert expected <= reported, problems
     errors = [p for p in problems if p["severity"] == "error"]
+    assert {(p["rule"], p["line"]) for p in errors} <= expected, errors
     assert result.exit_code == (1 if errors else 0)
+
+
+def test_there_are_at_least_60_invalid_configs() -> None:
+    configs = sorted(INVALID.glob("*.xml"))
+    assert len(configs) >= 60
+    assert len([c for c in configs if c.name.startswith("xsd-")]) >= 15
 
 
 def _corpus() -> list[Path]:
