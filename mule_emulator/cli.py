@@ -200,17 +200,22 @@ def _echo_error(text: str) -> None:
 
 
 def _configure_logging(level: str) -> None:
+    """Log in Mule's manner to stderr for the current command; the handler is removed
+    when the command ends, so repeated in-process invocations (tests) do not pile up."""
     import logging
 
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_mule_emu", False):
-            root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(_RUN_LOG_FORMAT))
-    handler._mule_emu = True  # type: ignore[attr-defined]
+    previous_level = root.level
     root.addHandler(handler)
     root.setLevel(getattr(logging, level))
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+    click.get_current_context().call_on_close(restore)
 
 
 def _describe_app(app: Any, log: Any) -> None:
