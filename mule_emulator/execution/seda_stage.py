@@ -248,6 +248,11 @@ class SedaStage:
         return self._started
 
     @property
+    def stopping_requested(self) -> threading.Event:
+        """Set once ``stop`` has been asked for (the poller finishes by the stop rule)."""
+        return self._stopping
+
+    @property
     def paused(self) -> bool:
         return self._paused
 
