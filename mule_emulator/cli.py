@@ -369,12 +369,13 @@ def run_command(
     code = EXIT_OK
     app: Any = None
     try:
-        import importlib
+        from pathlib import Path
 
-        load_app = importlib.import_module("mule_emulator.runtime.app").load_app
+        from mule_emulator.runtime.app import load_app
+
         try:
             app = load_app(
-                list(configs), properties=properties, class_map=classes, work_dir=work_dir
+                list(configs), properties=properties, class_map=classes, work_dir=Path(work_dir)
             )
         except InputError as exc:
             _echo_error(str(exc))
