@@ -70,9 +70,8 @@ AppFactory = Callable[[AppSpec], SuiteApp]
 def default_app_factory(spec: AppSpec) -> SuiteApp:
     """Build the real application with ``runtime.app.load_app`` (imported on first use,
     so loading a suite stays cheap)."""
-    import importlib
+    from mule_emulator.runtime.app import load_app
 
-    load_app = importlib.import_module("mule_emulator.runtime.app").load_app
     app: SuiteApp = load_app(
         [str(p) for p in spec.configs],
         properties=dict(spec.properties),
