@@ -46,7 +46,9 @@ def warm(files: list[str], repeat: int) -> dict[str, Any]:
     from mule_emulator.loading.document import parse_file
     from mule_emulator.model.validator import validate_files
 
-    schema = importlib.import_module("mule_emulator.loading.validation").combined_schema()
+    validation = importlib.import_module("mule_emulator.loading.validation")
+    schema = validation.combined_schema()
+    validate_document = validation.validate_document
     trees = [parse_file(f).tree for f in files]
 
     def bare() -> None:
@@ -58,19 +60,28 @@ def warm(files: list[str], repeat: int) -> dict[str, Any]:
     def ours() -> None:
         validate_files(files)
 
-    ours()  # warm both: schema compilation and imports are cold start, measured apart
+    def schema_stage() -> None:
+        # Our read + hardened parse + validate_document alone, without the model parse.
+        for f in files:
+            validate_document(parse_file(f))
+
+    ours()  # warm all three: schema compilation and imports are cold start, measured apart
     bare()
-    ours_s = _best(ours, repeat)
-    bare_s = _best(bare, repeat)
-    ours_rate = len(files) / ours_s
-    bare_rate = len(files) / bare_s
+    schema_stage()
+    ours_rate = len(files) / _best(ours, repeat)
+    bare_rate = len(files) / _best(bare, repeat)
+    stage_rate = len(files) / _best(schema_stage, repeat)
+    ratio = ours_rate / bare_rate
     return {
         "name": "validate.warm",
         "files": len(files),
         "ours_files_per_s": round(ours_rate, 1),
         "bare_xsd_files_per_s": round(bare_rate, 1),
-        "ratio": round(ours_rate / bare_rate, 3),
+        "ratio": round(ratio, 3),
+        "schema_stage_files_per_s": round(stage_rate, 1),
+        "schema_stage_ratio": round(stage_rate / bare_rate, 3),
         "goal": ">= 0.5",
+        "met": ratio >= 0.5,
     }
 
 
@@ -95,6 +106,7 @@ def cold(one: str, repeat: int) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "python_startup_seconds": round(interpreter, 3),
         "goal": "< 0.5",
+        "met": seconds < 0.5,
     }
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 from mule_emulator.loading.problems import ERROR, NOTE, WARNING, Problem
 from mule_emulator.model.validator import FileFindings
@@ -22,6 +20,17 @@ FORMATS = ("text", "json", "junit", "github", "sarif")
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mule-emu/mule-emu/blob/main/docs/validation-rules.md"
+
+
+def xml_escape(text: str) -> str:
+    """Text content for XML (xml.sax.saxutils would pull in urllib.request at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """A double-quoted XML attribute value; newlines kept as character references."""
+    escaped = xml_escape(text).replace('"', "&quot;")
+    return '"' + escaped.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 def _where(p: Problem) -> str:
