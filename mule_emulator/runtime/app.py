@@ -215,15 +215,10 @@ class MuleApp:
                 flow.source = endpoint
                 endpoint.connector.register_receiver(endpoint)
             flow.build_stage()
-        # Services (SEDA model) run beside the flows; built by runtime/services.py.
-        from mule_emulator.runtime.services import build_services
-
-        for construct in build_services(ctx, self._deliver_reply_to):
-            ctx.flows[construct.name] = construct
         self.flows: dict[str, Flow] = ctx.flows
         from mule_emulator.runtime.services import build_services
 
-        self.constructs: list[Any] = [*flows, *build_services(ctx)]
+        self.constructs: list[Any] = [*flows, *build_services(ctx, self._deliver_reply_to)]
         self.client.reset()
         self._stale = False
 
