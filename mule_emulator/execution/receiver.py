@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 MULE_STARTUP_DELAY_S = 1.0
 # TransactedPollingMessageReceiver's sleep when the queue is empty (mule.vm.pollingSleepWaitTime).
 TRANSACTED_IDLE_WAIT_S = 0.05
+# How long a poll loop pauses after a failed pass before it polls again.
+ERROR_PAUSE_S = 0.05
 
 
 def receiver_batch_size(available: int, max_threads_active: int) -> int:
@@ -146,6 +148,9 @@ class _PollLoops:
                     return
                 except Exception as exc:  # Mule hands it to the exception listener and loops on
                     self.on_error(exc)
+                    # A failure that repeats (a broken store) must not spin: pause a
+                    # little, but wake at once when stopped.
+                    self._stopping.wait(ERROR_PAUSE_S)
         finally:
             with self._cond:
                 self._live -= 1

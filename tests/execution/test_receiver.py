@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mule_emulator.errors import PoolExhaustedError
+from mule_emulator.errors import PoolExhaustedError, StoreBrokenError
 from mule_emulator.execution.receiver import (
     PollingReceiver,
     TransactedReceiver,
@@ -245,3 +245,20 @@ def test_transacted_poll_once_waits_on_an_empty_queue_without_calling_back(
     q.put("x")
     assert r.poll_once() is True
     assert calls == [1]
+
+
+def test_a_failing_poll_is_reported_and_the_loop_still_stops(
+    make_pool: MakePool, until: Until
+) -> None:
+    class BrokenStore(MemoryQueueStore):
+        def claim(self, timeout: float | None = None, until: object = None) -> object:
+            raise StoreBrokenError("disk gone")
+
+    errors: list[BaseException] = []
+    r = PollingReceiver(
+        "in", BrokenStore("in"), make_pool(), lambda m: None, on_error=errors.append
+    )
+    r.start()
+    assert until(lambda: len(errors) >= 2)
+    assert r.stop(5)
+    assert str(errors[0]) == "disk gone"

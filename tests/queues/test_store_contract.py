@@ -31,6 +31,17 @@ STORE_FACTORIES: dict[str, StoreFactory] = {
     "memory": lambda folder, name, capacity: MemoryQueueStore(name, capacity),
 }
 
+try:  # the durable store joins as soon as it exists: PersistentQueueStore(name, capacity, folder)
+    from mule_emulator.queues.persistent import (  # type: ignore[import-not-found,unused-ignore]
+        PersistentQueueStore,
+    )
+except ImportError:
+    pass
+else:
+    STORE_FACTORIES["persistent"] = lambda folder, name, capacity: PersistentQueueStore(
+        name, capacity, folder
+    )
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "store_kind" in metafunc.fixturenames:
