@@ -53,6 +53,7 @@ class Catalog:
     def __init__(self, data: dict[str, object]) -> None:
         self._by_url: dict[str, BundledNamespace] = {}
         self._by_uri: dict[str, BundledNamespace] = {}
+        self._uris: frozenset[str] = frozenset()
         entries = data.get("namespace", [])
         if not isinstance(entries, list):
             raise ValueError("catalog: [[namespace]] must be an array of tables")
@@ -64,6 +65,7 @@ class Catalog:
                     for version in entry.get("versions", []):
                         url = template.format(scheme=scheme, version=version)
                         self._by_url[url] = ns
+        self._uris = frozenset(self._by_uri)
         unbundled = data.get("unbundled", {})
         pattern = unbundled.get("mule_url_pattern", "") if isinstance(unbundled, dict) else ""
         self._unbundled = re.compile(pattern) if pattern else None
@@ -74,7 +76,7 @@ class Catalog:
         return tuple(self._by_uri.values())
 
     def bundled_uris(self) -> frozenset[str]:
-        return frozenset(self._by_uri)
+        return self._uris
 
     def for_namespace(self, uri: str) -> BundledNamespace | None:
         """The bundled entry for a namespace URI, or None when mule-emu does not ship it."""

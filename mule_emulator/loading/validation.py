@@ -271,10 +271,6 @@ class _Selectors:
         # elements sit inside a placeholder's unchecked content)
         self.foreign = etree.XPath(f"//*[not({inside})][parent::*[{inside}]]")
         self.doc_attributes = etree.XPath(f"//@*[namespace-uri()='{DOC_NS}']")
-        self.locations = etree.XPath("//@xsi:schemaLocation", namespaces={"xsi": XSI_NS})
-        self.uses = {
-            uri: etree.XPath(f"boolean(//*[namespace-uri()='{uri}'])") for uri in uris if uri
-        }
 
 
 def _attributes(result: object) -> list[etree._ElementUnicodeResult]:
@@ -328,80 +324,96 @@ def _prepare(doc: Document) -> _Prepared:
 # --------------------------------------------------------------------------- schemaLocation
 
 
-def _location_problems(doc: Document, catalog: Catalog) -> list[Problem]:
-    sel = _selectors()
-    problems: list[Problem] = []
+@dataclass(frozen=True)
+class _LocationFindings:
+    """What a root's schemaLocation and namespace declarations say, before tree lookups."""
+
+    findings: tuple[tuple[str, str, str], ...]  # (rule, severity, message)
+    unlocated: tuple[str, ...]  # bundled namespaces declared on the root without a location
+
+
+@lru_cache(maxsize=256)
+def _location_findings(location: str, declared: tuple[str, ...]) -> _LocationFindings:
+    # Cached: configs of one application repeat the same header over and over.
+    catalog = default_catalog()
+    findings: list[tuple[str, str, str]] = []
+    tokens = location.split()
+    if len(tokens) % 2:
+        findings.append(
+            (
+                "schema-location-malformed",
+                WARNING,
+                "xsi:schemaLocation must hold pairs of namespace and URL; "
+                f"'{tokens[-1]}' has no partner",
+            )
+        )
     located: set[str] = set()
-    for attr in _attributes(sel.locations(doc.tree)):
-        owner = attr.getparent()
-        line = _line(owner)
-        path = element_path(owner) if owner is not None else ""
-        tokens = str(attr).split()
-        if len(tokens) % 2:
-            problems.append(
-                Problem(
-                    doc.file,
-                    line,
-                    0,
-                    path,
-                    "schema-location-malformed",
-                    WARNING,
-                    "xsi:schemaLocation must hold pairs of namespace and URL; "
-                    f"'{tokens[-1]}' has no partner",
+    for ns, url in zip(tokens[::2], tokens[1::2], strict=False):
+        located.add(ns)
+        res = catalog.resolve(url)
+        if not res.known:
+            what = (
+                "its elements are checked against the bundled schema"
+                if catalog.for_namespace(ns)
+                else "its elements are not checked"
+            )
+            findings.append(
+                (
+                    "schema-location-unknown",
+                    NOTE,
+                    f"schema location {url} (for {ns}) is not one Mule 3.9 resolves "
+                    f"offline; mule-emu never downloads schemas, {what}",
                 )
             )
-        for ns, url in zip(tokens[::2], tokens[1::2], strict=False):
-            located.add(ns)
-            res = catalog.resolve(url)
-            if not res.known:
-                what = (
-                    "its elements are checked against the bundled schema"
-                    if catalog.for_namespace(ns)
-                    else "its elements are not checked"
-                )
-                problems.append(
-                    Problem(
-                        doc.file,
-                        line,
-                        0,
-                        path,
-                        "schema-location-unknown",
-                        NOTE,
-                        f"schema location {url} (for {ns}) is not one Mule 3.9 resolves "
-                        f"offline; mule-emu never downloads schemas, {what}",
-                    )
-                )
-            elif res.namespace != ns and res.bundled is not None:
-                problems.append(
-                    Problem(
-                        doc.file,
-                        line,
-                        0,
-                        path,
-                        "schema-location-mismatch",
-                        ERROR,
-                        f"schema location {url} is the schema of {res.namespace}, "
-                        f"but it is given for namespace {ns}",
-                    )
-                )
-    for uri, uses in sel.uses.items():
-        if uri not in located and uses(doc.tree):
-            ns_entry = catalog.for_namespace(uri)
-            hint = catalog.known_urls(uri)
-            example = next((u for u in hint if "current" in u and u.startswith("http:")), "")
-            problems.append(
-                Problem(
-                    doc.file,
-                    _line(doc.root),
-                    0,
-                    element_path(doc.root),
-                    "schema-location-missing",
-                    WARNING,
-                    f"namespace {uri} is used but xsi:schemaLocation gives no location for "
-                    f"it; Mule needs one to load the "
-                    f"{ns_entry.prefix if ns_entry else ''} schema (e.g. {example})",
+        elif res.namespace != ns and res.bundled is not None:
+            findings.append(
+                (
+                    "schema-location-mismatch",
+                    ERROR,
+                    f"schema location {url} is the schema of {res.namespace}, "
+                    f"but it is given for namespace {ns}",
                 )
             )
+    unlocated = tuple(
+        sorted(uri for uri in declared if catalog.for_namespace(uri) and uri not in located)
+    )
+    return _LocationFindings(tuple(findings), unlocated)
+
+
+def _location_problems(doc: Document) -> list[Problem]:
+    """Findings about ``xsi:schemaLocation`` on the root element (where Mule configs keep it).
+
+    Cheap on purpose: it reads one attribute and the root's namespace declarations.
+    """
+    root = doc.root
+    found = _location_findings(
+        root.get(_XSI_LOCATION) or "", tuple(sorted(set(root.nsmap.values())))
+    )
+    if not found.findings and not found.unlocated:
+        return []
+    line, path = _line(root), "/" + _display_name(root)
+    problems = [Problem(doc.file, line, 0, path, r, sev, msg) for r, sev, msg in found.findings]
+    catalog = default_catalog()
+    for uri in found.unlocated:
+        if next(root.iter(f"{{{uri}}}*"), None) is None:
+            continue  # declared but unused: Mule does not need its schema
+        entry = catalog.for_namespace(uri)
+        example = next(
+            (u for u in catalog.known_urls(uri) if "current" in u and u.startswith("http:")), ""
+        )
+        problems.append(
+            Problem(
+                doc.file,
+                line,
+                0,
+                path,
+                "schema-location-missing",
+                WARNING,
+                f"namespace {uri} is used but xsi:schemaLocation gives no location for it; "
+                f"Mule needs one to load the {entry.prefix if entry else ''} schema "
+                f"(e.g. {example})",
+            )
+        )
     return problems
 
 
@@ -603,6 +615,16 @@ class _Mapper:
 
 # --------------------------------------------------------------------------- entry point
 
+_IGNORED_DECLARATIONS = frozenset({XSI_NS, DOC_NS, "http://www.w3.org/XML/1998/namespace"})
+
+
+def _declares_foreign(root: etree._Element, catalog: Catalog) -> bool:
+    """True when the root declares a namespace mule-emu neither bundles nor ignores."""
+    bundled = catalog.bundled_uris()
+    return any(
+        uri not in bundled and uri not in _IGNORED_DECLARATIONS for uri in root.nsmap.values()
+    )
+
 
 def validate_document(doc: Document) -> list[Problem]:
     """Check ``doc`` against the bundled schemas; every finding, in document order.
@@ -613,7 +635,7 @@ def validate_document(doc: Document) -> list[Problem]:
     """
     catalog = default_catalog()
     compiled = _compiled()
-    problems = _location_problems(doc, catalog)
+    problems = _location_problems(doc)
     root = doc.root
     if _qname(root) != (CORE_NS, "mule"):
         ns, local = _qname(root)
@@ -630,9 +652,15 @@ def validate_document(doc: Document) -> list[Problem]:
             )
         )
         return problems
+    schema = compiled.schema
+    # Fast path: a document that declares no foreign namespace on its root is validated as
+    # it stands; only when that fails (or foreign namespaces are declared) is the slower
+    # copy-and-placeholder preparation done.
+    if not _declares_foreign(root, catalog) and schema.validate(doc.tree):
+        problems.sort(key=lambda p: (p.line, p.severity != ERROR))
+        return problems
     prepared = _prepare(doc)
     problems.extend(prepared.problems)
-    schema = compiled.schema
     if not schema.validate(prepared.tree):
         mapper = _Mapper(doc, prepared.tree, prepared.copied, compiled)
         seen: set[tuple[object, ...]] = set()
