@@ -29,7 +29,7 @@ from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import AppConfig, ThreadingProfile
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStatistics, QueueStore
-from mule_emulator.runtime import transactions
+from mule_emulator.runtime import transactional_scope, transactions
 from mule_emulator.runtime.builder import BuildContext, check_supported, connector_configs
 from mule_emulator.runtime.classes import ClassMap
 from mule_emulator.runtime.client import MuleClient
@@ -37,6 +37,8 @@ from mule_emulator.runtime.endpoints import InboundEndpoint
 from mule_emulator.runtime.evaluation import Evaluator
 from mule_emulator.runtime.flow import Flow
 from mule_emulator.runtime.message import MuleEvent, MuleMessage
+
+_SCOPES = (transactional_scope.TransactionalScope,)  # registers <transactional>
 
 log = logging.getLogger("mule.application")
 

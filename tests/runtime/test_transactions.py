@@ -333,3 +333,35 @@ def test_transacted_poller_redelivers_a_rolled_back_message_from_the_tail() -> N
         pass
     assert attempts == ["bad", "good", "bad", "bad"]
     assert inq.size() == 0
+
+
+# ------------------------------------------------------------------- <transactional> scope
+
+
+def test_transactional_scope_rolls_back_with_the_default_strategy_and_commits_after_catch() -> None:
+    from mule_emulator.runtime.exception_strategies import (
+        CatchExceptionStrategy,
+        DefaultExceptionStrategy,
+    )
+    from mule_emulator.runtime.processors.base import Chain, Processor
+    from mule_emulator.runtime.transactional_scope import TransactionalScope
+
+    q = ListStore("out")
+
+    class OfferThenFail(Processor):
+        def process(self, ev: MuleEvent) -> Any:
+            queue_offer(q, ev.message.payload, 0)
+            raise ValueError("fails in the middle")
+
+    rollback_scope = TransactionalScope(
+        Chain([OfferThenFail()]), scope_template(tx("ALWAYS_BEGIN"), DefaultExceptionStrategy())
+    )
+    with pytest.raises(MessagingError):
+        rollback_scope.process(event("lost"))
+    assert q.size() == 0 and current_transaction() is None
+    catch_scope = TransactionalScope(
+        Chain([OfferThenFail()]), scope_template(tx("ALWAYS_BEGIN"), CatchExceptionStrategy())
+    )
+    result = catch_scope.process(event("kept"))
+    assert isinstance(result, MuleEvent)
+    assert q.items() == ["kept"] and current_transaction() is None
