@@ -46,6 +46,10 @@ class AttributeValue:
             return compiled.evaluate(ctx)
         return compiled.render(ctx)
 
+    def evaluate(self, ctx: EvaluationContext) -> Any:
+        """Same as ``resolve``: lets callers treat every compiled form alike."""
+        return self.resolve(ctx)
+
     def resolve_string(self, ctx: EvaluationContext) -> str | None:
         """``resolveStringValue``: the value's string form, None stays None."""
         from mule_emulator.expressions.template import render_value

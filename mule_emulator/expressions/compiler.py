@@ -12,6 +12,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
+from mule_emulator.errors import UnsupportedError
 from mule_emulator.expressions import syntax as ast
 from mule_emulator.expressions.errors import ExpressionRuntimeError, ExpressionSyntaxError
 from mule_emulator.expressions.functions import (
@@ -102,6 +103,14 @@ ROOTS: dict[str, Fn] = {
     "app": lambda c, lv: c.app,
     "server": lambda c, lv: c.server,
     "mule": lambda c, lv: c.mule,
+}
+# MEL functions other Mule modules declare (refused by name, never silently).
+MODULE_FUNCTIONS = {
+    "xpath": "the XML module (mule-module-xml)",
+    "xpath3": "the XML module (mule-module-xml)",
+    "oauthContext": "the OAuth2 module (mule-module-oauth)",
+    "dbCreateArray": "the Database connector",
+    "dbCreateStruct": "the Database connector",
 }
 _SCOPE_MAPS = frozenset({"inboundProperties", "outboundProperties"})
 
@@ -267,6 +276,11 @@ class Compiler:
                 return function(lambda: c.message.payload_text(), [arg(c, lv) for arg in args])
 
             return call
+        if name in MODULE_FUNCTIONS:
+            raise UnsupportedError(
+                f"MEL function {name}() in {self.text!r} belongs to {MODULE_FUNCTIONS[name]}, "
+                "which mule-emu does not emulate"
+            )
         raise self.error(node, f"unknown function {name}() (MEL has regex, wildcard, dateTime)")
 
     def _payload_as(self, node: ast.Call, args: list[Fn]) -> Fn:

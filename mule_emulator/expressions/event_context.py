@@ -41,9 +41,14 @@ def null_payload() -> Any:
 
 def is_null_payload(value: Any) -> bool:
     """True for Mule's NullPayload (by identity, or by class name for foreign copies)."""
-    if value is None:
+    if value is _NULL_PAYLOAD and value is not None:
+        return True
+    if value is None or type(value) in _PLAIN_TYPES:
         return False
     return value is null_payload() or type(value).__name__ == "NullPayload"
+
+
+_PLAIN_TYPES = frozenset({str, bytes, int, float, bool, dict, list})
 
 
 class EventMessage(MessageView):

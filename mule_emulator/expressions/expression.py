@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from mule_emulator.errors import MuleEmulatorError, SourceLocation
+from mule_emulator.errors import MuleEmulatorError, SourceLocation, UnsupportedError
 from mule_emulator.expressions.compiler import Compiler
 from mule_emulator.expressions.context import EvaluationContext
 from mule_emulator.expressions.errors import (
@@ -30,7 +30,15 @@ _NO_LOCALS: dict[str, Any] = {}
 
 def strip_marker(text: str) -> tuple[str, int]:
     """Remove one ``#[``…``]`` (Mule: the first two and the last character); returns the
-    inner text and its offset in ``text``."""
+    inner text and its offset in ``text``.
+
+    Unlike Mule, whitespace around the marker (an attribute value spread over lines) is
+    tolerated: ``" #[payload] "`` is the expression ``payload``.
+    """
+    stripped = text.strip()
+    if stripped.startswith("#[") and stripped.endswith("]"):
+        offset = text.find("#[") + 2
+        return stripped[2:-1], offset
     if text.startswith("#["):
         return text[2:-1], 2
     return text, 0
@@ -133,6 +141,8 @@ def compile_expression(text: str, location: SourceLocation | None = None) -> Exp
     except ExpressionSyntaxError as exc:
         column = exc.column + offset if exc.column else 0
         raise ExpressionSyntaxError(exc.reason, text, column, location) from None
+    except UnsupportedError as exc:
+        raise UnsupportedError(exc.message, location) from None
     return Expression(text, inner, fn, store, uses_locals=compiler.uses_locals)
 
 

@@ -179,7 +179,8 @@ class Parser:
         while True:
             if self.at_op(".", ".?"):
                 null_safe = self.advance().value == ".?"
-                name = self.expect_name()
+                # MVEL accepts a quoted property name: inboundProperties.'http.method'
+                name = self.advance() if self.tok.kind == "str" else self.expect_name()
                 if self.at_op("("):
                     node = ast.Call(name.pos, node, name.value, self.arguments(), null_safe)
                 else:

@@ -90,6 +90,10 @@ class Template:
                 out.append(render_value(part.evaluate(ctx)))  # type: ignore[union-attr]
         return "".join(out)
 
+    def evaluate(self, ctx: EvaluationContext) -> str:
+        """Same as ``render``: lets callers treat every compiled form alike."""
+        return self.render(ctx)
+
     def __repr__(self) -> str:
         return f"Template({self.text!r})"
 

@@ -171,7 +171,10 @@ def compare(left: Any, right: Any, op: str) -> bool:
     """``<``, ``>``, ``<=``, ``>=``; a null operand compares false (no exception)."""
     if left is None or right is None:
         return False
-    a, b = _ordering_pair(left, right, op)
+    if type(left) is type(right) and type(left) in (int, float, str):
+        a, b = left, right
+    else:
+        a, b = _ordering_pair(left, right, op)
     if op == "<":
         return bool(a < b)
     if op == ">":
@@ -207,6 +210,9 @@ def _numeric_operands(left: Any, right: Any, op: str) -> tuple[Any, Any]:
 
 def add(left: Any, right: Any) -> Any:
     """``+``: string concatenation when either side is a string, else numeric addition."""
+    kinds = (type(left), type(right))
+    if kinds == (int, int) or kinds == (str, str):
+        return left + right
     if isinstance(left, str) or isinstance(right, str):
         return java_str(left) + java_str(right)
     a, b = _numeric_operands(left, right, "+")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mule_emulator.errors import ConfigError, RuntimeFault
+from mule_emulator.errors import ConfigError, RuntimeFault, SourceLocation, UnsupportedError
 from mule_emulator.expressions import (
     DateTime,
     ExpressionRuntimeError,
@@ -40,6 +40,8 @@ VALUES: list[tuple[str, Any]] = [
     ("#[payload]", "Hello World"),
     ("#[ 1 + 1 ]", 2),
     ("  payload  ", "Hello World"),
+    ("  #[payload]\n", "Hello World"),
+    ("message.inboundProperties.'Content-Type'", "text/plain"),
     # context: payload and message
     ("payload", "Hello World"),
     ("message.payload", "Hello World"),
@@ -385,3 +387,20 @@ def test_server_datetime_is_now_and_prints_as_xs_datetime(ctx: SimpleContext) ->
     text = compile_expression("'' + server.dateTime").evaluate(ctx)
     assert len(text) == len("2017-06-01T10:20:30.123+02:00")
     assert text[10] == "T" and text[19] == "."
+
+
+@pytest.mark.parametrize(
+    ("text", "module"),
+    [
+        ("#[xpath3('/order/id')]", "XML module"),
+        ("xpath('//id', payload)", "XML module"),
+        ("#[dbCreateArray('db', 'T', payload)]", "Database"),
+        ("oauthContext('cfg').accessToken", "OAuth2"),
+    ],
+)
+def test_module_functions_are_refused_by_name(text: str, module: str) -> None:
+    where = SourceLocation(file="app.xml", line=7)
+    with pytest.raises(UnsupportedError) as info:
+        compile_expression(text, where)
+    assert module in str(info.value)
+    assert info.value.location.line == 7
