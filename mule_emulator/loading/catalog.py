@@ -90,9 +90,10 @@ class Catalog:
             return Resolution(url=url, namespace=ns.uri, bundled=ns)
         if self._unbundled is not None:
             match = self._unbundled.match(url)
-            if match:
-                uri = f"http://www.mulesoft.org/schema/mule/{match.group(1)}"
-                return Resolution(url=url, namespace=uri, bundled=self._by_uri.get(uri))
+            uri = f"http://www.mulesoft.org/schema/mule/{match.group(1)}" if match else ""
+            # bundled namespaces list every URL they answer to; others are known by form
+            if match and uri not in self._by_uri:
+                return Resolution(url=url, namespace=uri, bundled=None)
         return Resolution(url=url, namespace=None, bundled=None)
 
     def known_urls(self, uri: str) -> list[str]:
