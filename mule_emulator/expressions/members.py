@@ -65,7 +65,8 @@ def java_split(text: str, regex: str, limit: int = 0) -> list[str]:
     parts = pattern.split(text, maxsplit=limit - 1 if limit > 0 else 0)
     if pattern.groups:
         parts = parts[:: pattern.groups + 1]
-    if parts and parts[0] == "" and text and (m := pattern.match(text)) and m.end() > 0:
+    # Java 8: a zero-width match at the beginning never yields a leading empty string
+    if parts and parts[0] == "" and text and (m := pattern.match(text)) and m.end() == 0:
         parts = parts[1:]
     if limit == 0:
         while parts and parts[-1] == "":

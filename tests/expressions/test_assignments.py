@@ -110,3 +110,20 @@ def test_inbound_assignment_fails_at_run_time_not_compile_time(ctx: SimpleContex
     with pytest.raises(ExpressionRuntimeError, match="read-only"):
         expression.evaluate(ctx)
     assert "x" not in ctx.message.inbound
+
+
+def test_parse_once_evaluate_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluation never goes back to the parser or the lexer."""
+    from mule_emulator.expressions import lexer, parser
+
+    expression = compile_expression("flowVars.count = flowVars.count + 1; payload.length()")
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("parsed again at evaluation time")
+
+    monkeypatch.setattr(parser, "parse", refuse)
+    monkeypatch.setattr(lexer, "tokenize", refuse)
+    ctx = make_context()
+    results = [expression.evaluate(ctx) for _ in range(3)]
+    assert results == [11, 11, 11]
+    assert ctx.flow_vars["count"] == 6
