@@ -285,13 +285,22 @@ class ThreadPool:
                 if entry is None:
                     return
             fn, counted = entry
-            self._call(fn)
-            with self._lock:
-                self._running -= 1
-                if counted:
-                    self._finished_locked()
-                else:
-                    self._changes += 1
+            try:
+                self._call(fn)
+            except BaseException:
+                # Only SystemExit/KeyboardInterrupt get here: leave the pool consistent
+                # (counters, thread set) before the thread dies with them.
+                with self._lock:
+                    self._workers.discard(threading.current_thread())
+                    self._done.notify_all()
+                raise
+            finally:
+                with self._lock:
+                    self._running -= 1
+                    if counted:
+                        self._finished_locked()
+                    else:
+                        self._changes += 1
             entry = None
 
     def _get_task(self) -> _Entry | None:

@@ -324,3 +324,13 @@ def test_profile_defaults_are_mules(make_pool: MakePool) -> None:
         "RUN",
     )
     assert (pool.keep_alive_s, pool.wait_timeout_ms) == (60.0, 30_000)
+
+
+def test_with_no_core_threads_buffered_work_still_gets_a_thread(
+    make_pool: MakePool, until: Until
+) -> None:
+    pool = make_pool(max_threads_active=2, max_threads_idle=0, max_buffer_size=5, thread_ttl_ms=10)
+    done = threading.Event()
+    pool.submit(done.set)
+    assert done.wait(5)
+    assert until(lambda: pool.statistics().threads == 0)  # above core (0): dies after TTL
