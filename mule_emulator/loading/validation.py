@@ -50,10 +50,6 @@ _LIBXML_EXPECTED_CAP = 10
 @dataclass(frozen=True)
 class _CompiledSchema:
     schema: etree.XMLSchema
-    # every element name declared (globally or locally) per bundled namespace
-    declared: dict[str, frozenset[str]]
-    # placeholder local names, to keep them out of "expected" lists
-    placeholder_prefix: str
 
 
 def _schema_dir() -> Path:
@@ -87,19 +83,24 @@ def _compiled() -> _CompiledSchema:
         schema = etree.XMLSchema(root)
     except etree.XMLSchemaParseError as exc:  # a broken bundled schema is our bug
         raise ConfigError(f"bundled schemas do not compile: {exc}") from None
+    return _CompiledSchema(schema=schema)
+
+
+@lru_cache(maxsize=1)
+def _declared_names() -> dict[str, frozenset[str]]:
+    """Every element name declared (globally or locally) per bundled namespace.
+
+    Read only when an error needs it (to tell an unknown element from a misplaced one).
+    """
+    folder = _schema_dir()
     declared: dict[str, set[str]] = {}
-    for _uri, name in imports:
-        xsd = etree.parse(str(folder / name), _xsd_parser()).getroot()
-        target = xsd.get("targetNamespace", "")
-        names = declared.setdefault(target, set())
+    for ns in default_catalog().bundled:
+        xsd = etree.parse(str(folder / ns.file), _xsd_parser()).getroot()
+        names = declared.setdefault(xsd.get("targetNamespace", ""), set())
         for el in xsd.iter(f"{{{XS_NS}}}element"):
             if el.get("name"):
                 names.add(el.get("name", ""))
-    return _CompiledSchema(
-        schema=schema,
-        declared={k: frozenset(v) for k, v in declared.items()},
-        placeholder_prefix=f"{{{UNCHECKED_NS}}}",
-    )
+    return {k: frozenset(v) for k, v in declared.items()}
 
 
 def combined_schema() -> etree.XMLSchema:
@@ -584,7 +585,7 @@ class _Mapper:
         where = f" inside <{_display_name(parent)}>" if parent is not None else ""
         if el is not None:
             ns, local = _qname(el)
-            names = self.compiled.declared.get(ns)
+            names = _declared_names().get(ns)
             if names is not None and local not in names:
                 close = difflib.get_close_matches(local, sorted(names), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
