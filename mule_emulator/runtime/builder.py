@@ -83,6 +83,7 @@ class BuildContext:
     flows: dict[str, Flow] = field(default_factory=dict)
     inbound_endpoints: list[InboundEndpoint] = field(default_factory=list)
     exception_factory: Any = None
+    running: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ processors
@@ -205,6 +206,8 @@ class BuildContext:
             self._override_transformer(overrides.get("outboundTransformer"), config)
         )
         self.connectors[config.name] = connector
+        if self.running:
+            connector.start()
         return connector
 
     def _override_transformer(
