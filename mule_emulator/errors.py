@@ -101,6 +101,14 @@ class StoreBrokenError(RuntimeFault):
     """The store behind a queue failed (disk full, read-only folder, corrupt file)."""
 
 
+class DataFolderInUseError(StoreBrokenError):
+    """Another process holds the data folder of the persistent queues (its lock file)."""
+
+
+class SerializationError(RuntimeFault):
+    """An item cannot be written to a persistent queue (Java serialisation would fail)."""
+
+
 class NoReceiverError(RuntimeFault):
     """A request-response send found no receiver registered for its address."""
 
@@ -142,6 +150,7 @@ class MessagingError(RuntimeFault):
 
 __all__ = [
     "ConfigError",
+    "DataFolderInUseError",
     "FailedToQueueEventError",
     "InputError",
     "LifecycleError",
@@ -152,6 +161,7 @@ __all__ = [
     "QueueClosedError",
     "QueueFullError",
     "RuntimeFault",
+    "SerializationError",
     "SourceLocation",
     "StoreBrokenError",
     "TransactionError",

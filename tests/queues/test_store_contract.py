@@ -22,6 +22,7 @@ import pytest
 
 from mule_emulator.errors import QueueClosedError, QueueFullError
 from mule_emulator.queues.memory import MemoryQueueStore
+from mule_emulator.queues.persistent import PersistentQueueStore
 from mule_emulator.queues.store import QueueStore
 
 StoreFactory = Callable[[Path, str, int], QueueStore]
@@ -29,6 +30,7 @@ MakeStore = Callable[..., QueueStore]
 
 STORE_FACTORIES: dict[str, StoreFactory] = {
     "memory": lambda folder, name, capacity: MemoryQueueStore(name, capacity),
+    "persistent": lambda folder, name, capacity: PersistentQueueStore(name, capacity, folder),
 }
 
 try:  # the durable store joins as soon as it exists: PersistentQueueStore(name, capacity, folder)
