@@ -345,8 +345,14 @@ class SuiteRunner:
                 if on_result:
                     on_result(result)
         else:
+            # The first case runs alone: it warms the process-wide caches (compiled
+            # schemas, imported stand-ins) that concurrent first uses could race on.
+            first = self.run_case(suite, cases[0])
+            results.append(first)
+            if on_result:
+                on_result(first)
             with ThreadPoolExecutor(self.jobs, thread_name_prefix="suite-job") as pool:
-                futures = [pool.submit(self.run_case, suite, c) for c in cases]
+                futures = [pool.submit(self.run_case, suite, c) for c in cases[1:]]
                 for future in futures:  # suite order, as soon as each is ready
                     result = future.result()
                     results.append(result)
