@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,8 +64,19 @@ def _xsd_parser() -> etree.XMLParser:
     return etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
 
 
-@lru_cache(maxsize=1)
+# libxml2 compiles a schema with process-wide state, and an XMLSchema object keeps the
+# error log of its last validation: both are guarded so parallel loads (``mule-emu test
+# -j``) neither break the compile nor read another thread's errors.
+_SCHEMA_LOCK = threading.RLock()
+
+
 def _compiled() -> _CompiledSchema:
+    with _SCHEMA_LOCK:
+        return _compile_once()
+
+
+@lru_cache(maxsize=1)
+def _compile_once() -> _CompiledSchema:
     catalog = default_catalog()
     folder = _schema_dir()
     imports = [(ns.uri, ns.file) for ns in catalog.bundled]
@@ -657,15 +669,21 @@ def validate_document(doc: Document) -> list[Problem]:
     # Fast path: a document that declares no foreign namespace on its root is validated as
     # it stands; only when that fails (or foreign namespaces are declared) is the slower
     # copy-and-placeholder preparation done.
-    if not _declares_foreign(root, catalog) and schema.validate(doc.tree):
-        problems.sort(key=lambda p: (p.line, p.severity != ERROR))
-        return problems
+    if not _declares_foreign(root, catalog):
+        with _SCHEMA_LOCK:
+            valid = schema.validate(doc.tree)
+        if valid:
+            problems.sort(key=lambda p: (p.line, p.severity != ERROR))
+            return problems
     prepared = _prepare(doc)
     problems.extend(prepared.problems)
-    if not schema.validate(prepared.tree):
+    with _SCHEMA_LOCK:
+        valid = schema.validate(prepared.tree)
+        entries = list(schema.error_log)  # type: ignore[call-overload]
+    if not valid:
         mapper = _Mapper(doc, prepared.tree, prepared.copied, compiled)
         seen: set[tuple[object, ...]] = set()
-        for entry in list(schema.error_log):  # type: ignore[call-overload]
+        for entry in entries:
             mapped = mapper.problem(entry)
             if mapped is None:
                 continue
