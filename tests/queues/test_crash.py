@@ -17,6 +17,7 @@ did not, is the only message that may be missing besides those: at most one per 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -93,10 +94,8 @@ def _run_and_kill(folder: Path, log: Path, run: int, rnd: random.Random) -> None
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
         # The moment of the kill is the thing under test: a random point in the run.
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=rnd.uniform(0.05, 0.35))
-        except subprocess.TimeoutExpired:
-            pass
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(timeout=30)

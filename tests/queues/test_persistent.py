@@ -355,7 +355,7 @@ def test_a_full_disk_fails_the_put_and_keeps_what_is_queued(open_store: Open) ->
     q.put("kept-1")
     q.put("kept-2")
     _limit_pages(q)
-    with pytest.raises(StoreBrokenError, match="Queue 'q'.*disk is full"):
+    with pytest.raises(StoreBrokenError, match=r"Queue 'q'.*disk is full"):
         for _ in range(200):
             q.put("x" * 4000)
     depth = q.size()
