@@ -579,6 +579,105 @@ def test_command(
 
 # ==================================================================== explain / graph
 # (section owned by the teaching views)
+# Each command loads the configuration as the parser sees it (no runtime, no threads)
+# and prints one document; bad input exits 2 with a message, never a traceback.
+
+
+def _views_load(configs: tuple[str, ...], defines: tuple[str, ...]) -> Any:
+    """Parse CONFIG... into an AppConfig; unusable input exits 2 with a message."""
+    from mule_emulator.errors import ConfigError
+    from mule_emulator.model import load_app_config
+
+    try:
+        return load_app_config(list(configs), _parse_properties(defines))
+    except ConfigError as exc:
+        _echo_error(str(exc))
+        sys.exit(EXIT_USAGE)
+
+
+def _views_write(text: str, output: str | None) -> None:
+    if not output:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        _echo_error(f"cannot write {output}: {exc.strerror or exc}")
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command("explain")
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.option("-D", "defines", multiple=True, metavar="KEY=VALUE", help="A property for ${...}.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE")
+def explain_command(
+    configs: tuple[str, ...], defines: tuple[str, ...], fmt: str, output: str | None
+) -> None:
+    """Show what CONFIG... really does: every connector, endpoint, flow and service with
+    its effective settings, each marked explicit (file:line), Mule default (with the
+    rule) or derived, and why."""
+    from mule_emulator.views.explain import explain
+
+    _views_write(explain(_views_load(configs, defines), fmt), output)
+
+
+@cli.command("graph")
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.option("-D", "defines", multiple=True, metavar="KEY=VALUE", help="A property for ${...}.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("mermaid", "dot", "svg", "png")),
+    default="mermaid",
+    show_default=True,
+    help="svg and png need Graphviz's `dot` program.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE")
+def graph_command(
+    configs: tuple[str, ...], defines: tuple[str, ...], fmt: str, output: str | None
+) -> None:
+    """Draw CONFIG... as a diagram: flows and services as boxes, VM queues as queues
+    (persistent ones marked), one-way arrows plain, request-response arrows thick with
+    a dashed reply, flow-refs, and dotted on-error / dead-letter paths."""
+    from mule_emulator.errors import MuleEmulatorError
+    from mule_emulator.views import graph
+
+    app = _views_load(configs, defines)
+    if fmt in ("mermaid", "dot"):
+        _views_write(graph.graph_text(app, fmt), output)
+        return
+    program = graph.find_dot()
+    if program is None:
+        _echo_error(
+            f"--format {fmt} needs Graphviz's `dot` program, which is not installed (not on "
+            "PATH); install Graphviz, or use --format dot or --format mermaid"
+        )
+        sys.exit(EXIT_USAGE)
+    try:
+        image = graph.render_image(graph.graph_text(app, "dot"), fmt, program)
+    except MuleEmulatorError as exc:
+        _echo_error(str(exc))
+        sys.exit(EXIT_FAILED)
+    if not output:
+        sys.stdout.buffer.write(image)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "wb") as handle:
+            handle.write(image)
+    except OSError as exc:
+        _echo_error(f"cannot write {output}: {exc.strerror or exc}")
+        sys.exit(EXIT_USAGE)
+
+
 
 
 def main() -> None:
