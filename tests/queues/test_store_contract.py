@@ -274,17 +274,21 @@ def test_competing_consumers_get_every_item_exactly_once(make_store: MakeStore) 
 
     def consume() -> None:
         while True:
-            item = q.take(0.5)
-            if item is None:
+            item = q.take(5)
+            if item is None or item == "stop":
                 return
             with lock:
                 got.append(item)
 
-    threads = [threading.Thread(target=produce, args=(k,)) for k in range(producers)]
-    threads += [threading.Thread(target=consume) for _ in range(consumers)]
-    for t in threads:
+    producing = [threading.Thread(target=produce, args=(k,)) for k in range(producers)]
+    consuming = [threading.Thread(target=consume) for _ in range(consumers)]
+    for t in producing + consuming:
         t.start()
-    for t in threads:
+    for t in producing:
+        t.join(30)
+    for _ in consuming:
+        q.put("stop", 5)
+    for t in consuming:
         t.join(30)
     assert sorted(map(str, got)) == sorted(f"{k}-{i}" for k in range(producers) for i in range(n))
     assert q.statistics().peak <= 8
