@@ -290,10 +290,13 @@ def _reply_text(reply: Any) -> str:
     help="Bound on --until-idle; past it the run fails.",
 )
 @click.option(
+    "--data-dir",
     "--work-dir",
+    "work_dir",
     type=click.Path(file_okay=False),
     metavar="DIR",
-    help="Working folder (persistent queues); default: a temporary folder.",
+    help="Data folder: persistent queues live in DIR/queuestore and survive restarts "
+    "[default: .mule/<app name>/ beside the first config, created only when needed].",
 )
 @click.option(
     "--log-level",
@@ -301,6 +304,9 @@ def _reply_text(reply: Any) -> str:
     default="INFO",
     show_default=True,
 )
+@click.option("--trace", is_flag=True, help="Print an event timeline (teaching views).")
+@click.option("--trace-format", type=click.Choice(("text", "jsonl")), help="Implies --trace.")
+@click.option("--trace-file", type=click.Path(dir_okay=False), help="Implies --trace.")
 @click.pass_context
 def run_command(
     ctx: click.Context,
@@ -316,6 +322,9 @@ def run_command(
     idle_timeout: float,
     work_dir: str | None,
     log_level: str,
+    trace: bool,
+    trace_format: str | None,
+    trace_file: str | None,
 ) -> None:
     """Start the application in CONFIG... and run it until Ctrl-C, --duration or --until-idle.
 
@@ -325,7 +334,6 @@ def run_command(
     """
     import logging
     import signal
-    import tempfile
     import threading
 
     from mule_emulator.errors import ConfigError, InputError, MuleEmulatorError
@@ -344,6 +352,7 @@ def run_command(
         actions.extend((option, a, p) for a, p in rest)
 
     _configure_logging(log_level.upper())
+    _run_trace(ctx, trace, trace_format, trace_file)  # teaching views: --trace
     log = logging.getLogger("mule_emulator.cli.run")
     try:
         classes = _build_class_map(class_maps, class_options)
@@ -351,10 +360,8 @@ def run_command(
         _echo_error(str(exc))
         ctx.exit(EXIT_USAGE)
 
-    temp = None
     if work_dir is None:
-        temp = tempfile.TemporaryDirectory(prefix="mule-emu-run-")
-        work_dir = temp.name
+        work_dir = str(_queues_default_data_dir(configs))
     stop = threading.Event()
     signalled: list[int] = []
 
@@ -415,8 +422,6 @@ def run_command(
             _report_leftover(app)
         for sig, old_handler in previous.items():
             signal.signal(sig, old_handler)
-        if temp is not None:
-            temp.cleanup()
     if signalled:
         ctx.exit(EXIT_INTERRUPTED)
     ctx.exit(code)
@@ -576,6 +581,120 @@ def test_command(
 
 # ==================================================================== queues
 # (section owned by the queues command)
+# The work is in mule_emulator.queues.inspection; this section only formats and maps
+# errors to exit codes: 2 for a folder or queue that is not there, 1 for a purge that
+# was declined or refused (the folder is in use, the disk failed).
+
+
+def _queues_default_data_dir(configs: tuple[str, ...]) -> Any:
+    """``run``'s data folder when --data-dir is not given: Mule's .mule/<app>/ beside the
+    first config (the app is named after that file, as load_app names it)."""
+    from pathlib import Path
+
+    from mule_emulator.queues.data_dir import default_data_dir
+
+    first = Path(configs[0])
+    return default_data_dir(first, first.stem)
+
+
+
+def _queues_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def _queues_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+@cli.command("queues")
+@click.argument("folder", type=click.Path(file_okay=False), metavar="DIR")
+@click.option("--show", "show", metavar="NAME", help="Print the messages of queue NAME.")
+@click.option("--purge", "purge", metavar="NAME", help="Delete every message of queue NAME.")
+@click.option("--yes", is_flag=True, help="Do not ask before --purge (for scripts).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, metavar="N", help="--show: first N."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
+def queues_command(
+    folder: str, show: str | None, purge: str | None, yes: bool, limit: int | None, fmt: str
+) -> None:
+    """List the persistent queues in DIR (an app's data folder, e.g. .mule/<app>, or its
+    queuestore folder) with their depth and size; --show or --purge one of them.
+
+    Reading works while the application runs; --purge needs it stopped.
+    """
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from mule_emulator.errors import InputError, MuleEmulatorError
+    from mule_emulator.queues import inspection
+
+    if show and purge:
+        raise click.UsageError("--show and --purge cannot be used together")
+    path = Path(folder)
+    try:
+        if purge:
+            if not yes:
+                click.confirm(f"Delete every message of queue '{purge}' in {path}?", abort=True)
+            count = inspection.purge_queue(path, purge)
+            if fmt == "json":
+                click.echo(json.dumps({"queue": purge, "purged": count}))
+            else:
+                click.echo(f"purged {count} message{'' if count == 1 else 's'} from '{purge}'")
+        elif show:
+            messages = inspection.show_queue(path, show, limit)
+            if fmt == "json":
+                data = [dataclasses.asdict(m) for m in messages]
+                click.echo(json.dumps({"queue": show, "messages": data}, indent=2))
+            else:
+                _queues_print_messages(show, messages)
+        else:
+            queues = inspection.list_queues(path)
+            if fmt == "json":
+                click.echo(json.dumps([dataclasses.asdict(q) for q in queues], indent=2))
+            elif not queues:
+                click.echo(f"no persistent queues in {path}")
+            else:
+                rows = [["QUEUE", "DEPTH", "SIZE", "IN FLIGHT"]] + [
+                    [q.name, str(q.depth), _queues_size(q.size_bytes), str(q.in_flight)]
+                    for q in queues
+                ]
+                click.echo(_queues_table(rows))
+    except InputError as exc:
+        _echo_error(str(exc))
+        sys.exit(EXIT_USAGE)
+    except MuleEmulatorError as exc:
+        _echo_error(str(exc))
+        sys.exit(EXIT_FAILED)
+
+
+def _queues_print_messages(name: str, messages: list[Any]) -> None:
+    if not messages:
+        click.echo(f"queue '{name}' is empty")
+        return
+    for m in messages:
+        state = "" if m.state == "queued" else f" [{m.state}]"
+        click.echo(f"#{m.position}{state} id={m.id or '-'} ({_queues_size(m.size_bytes)})")
+        if m.problem:
+            click.echo(f"  unreadable: {m.problem}")
+            continue
+        for scope, values in m.properties.items():
+            for key, value in values.items():
+                click.echo(f"  {scope} {key} = {value}")
+        click.echo(f"  payload ({m.payload_type}): {m.payload_preview}")
+
 
 # ==================================================================== explain / graph
 # (section owned by the teaching views)
@@ -627,6 +746,25 @@ def explain_command(
     from mule_emulator.views.explain import explain
 
     _views_write(explain(_views_load(configs, defines), fmt), output)
+
+
+def _run_trace(
+    ctx: click.Context, trace: bool, trace_format: str | None, trace_file: str | None
+) -> None:
+    """``run --trace``: record the event timeline until the command ends (the tracer is
+    removed when the click context closes, after the application has stopped)."""
+    if not (trace or trace_format or trace_file):
+        return
+    from mule_emulator.views.trace import tracing_to
+
+    sink: Any = sys.stdout
+    if trace_file:
+        try:
+            sink = ctx.with_resource(open(trace_file, "w", encoding="utf-8"))  # noqa: SIM115
+        except OSError as exc:
+            _echo_error(f"cannot write {trace_file}: {exc.strerror or exc}")
+            ctx.exit(EXIT_USAGE)
+    ctx.with_resource(tracing_to(sink, trace_format or "text"))
 
 
 @cli.command("graph")

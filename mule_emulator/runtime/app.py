@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     ConfigError,
     LifecycleError,
@@ -63,6 +64,9 @@ class OneWayReceiver:
         return self.connector.queue(self.endpoint.path)
 
     def start(self) -> None:
+        # Q6: the receiver's connect creates its queue, so a persistent queue comes back
+        # from disk now and what it holds counts for the idle check (P6).
+        self.connector.queue(self.endpoint.path)
         self._running = True
         self._stopped.clear()
         self._done.clear()
@@ -92,6 +96,8 @@ class OneWayReceiver:
             return 0
         items = [first, *store.take_batch(batch)] if batch else [first]
         for item in items:
+            if tracing.current.active:  # trace hook
+                tracing.current.emit("dequeue", flow=getattr(self.endpoint.flow, "name", None), queue=f"vm://{self.endpoint.path}", depth_after=store.size(), message=getattr(item, "id", None))  # noqa: E501
             pool.submit(functools.partial(self.route, item))
         return len(items)
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     ConfigError,
     LifecycleError,
@@ -143,6 +144,8 @@ class VMConnector:
         """E4/VM-3/C7: enqueue ``message`` on the endpoint's path; on the dispatcher pool
         unless the event is sync or transacted (then here, and errors reach the caller)."""
         self.configure_queue(endpoint.path)
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("dispatch", flow=event.flow_name, address=endpoint.uri, mode="caller's thread" if event.synchronous or event.transacted else "dispatcher pool", message=message.id)  # noqa: E501
         if event.synchronous or event.transacted:
             self.enqueue(endpoint.path, message, endpoint.uri)
             return
@@ -158,7 +161,11 @@ class VMConnector:
     def enqueue(self, path: str, message: MuleMessage, uri: str | None = None) -> None:
         """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""
         store = self.queue(path)
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("enqueue", queue=f"vm://{path}", depth_before=store.size(), capacity=store.capacity, timeout_ms=int(self.queue_timeout_s * 1000), message=message.id)  # noqa: E501
         if not transactions.queue_offer(store, message, self.queue_timeout_s):
+            if tracing.current.active:  # trace hook
+                tracing.current.emit("queue-full", queue=f"vm://{path}", depth=store.size(), timeout_ms=int(self.queue_timeout_s * 1000), message=message.id)  # noqa: E501
             raise QueueFullError(
                 f"Queue '{path}' is full (max capacity: {store.size()}). Failed to route event "
                 f"via endpoint: {uri or 'vm://' + path}"
@@ -171,6 +178,8 @@ class VMConnector:
     ) -> MuleMessage | None:
         """E5/E6: find the receiver for the path and run its flow in this thread."""
         receiver = self.receiver_for(endpoint.path)
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("send", flow=event.flow_name, address=endpoint.uri, target=receiver.flow.name if receiver and receiver.flow else None, message=message.id)  # noqa: E501
         if receiver is None:
             raise NoReceiverError(
                 f'There is no receiver registered on connector "{self.name}" for endpointUri '

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     FailedToQueueEventError,
     LifecycleError,
@@ -124,6 +125,8 @@ class SedaStage:
         self._poller_done.set()
 
     def enqueue(self, event: MuleEvent) -> None:
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("enqueue", flow=event.flow_name, queue=f"seda.queue({self.name})", depth_before=self.store.size(), capacity=self.store.capacity, timeout_ms=int(self.offer_timeout_s * 1000), message=event.message.id)  # noqa: E501
         if not self.store.offer(event, self.offer_timeout_s):
             ms = int(self.offer_timeout_s * 1000)
             raise FailedToQueueEventError(
@@ -146,6 +149,8 @@ class SedaStage:
             return False
         if event is None:
             return False
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("dequeue", flow=event.flow_name, queue=f"seda.queue({self.name})", depth_after=self.store.size(), message=event.message.id)  # noqa: E501
         self.pool.submit(lambda: self.worker(event))
         return True
 
@@ -237,6 +242,8 @@ class Flow:
         """The processors, in this thread (the part after any hand-off)."""
         with self._runs_lock:
             self._runs += 1
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("flow", flow=self.name, message=event.message.id)
         if self.chain is None:
             return event
         return self.chain.process(event)

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import MessagingError, TransactionError
 from mule_emulator.model.config import TransactionConfig
 from mule_emulator.queues.store import QueueStore
@@ -175,6 +176,8 @@ class VMTransaction:
             self.commit()
 
     def _finish(self, status: TransactionStatus) -> None:
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("tx-commit" if status is TransactionStatus.COMMITTED else "tx-rollback", tx=self.id)  # noqa: E501
         self.status = status
         self._added.clear()
         self._removed.clear()
@@ -219,6 +222,8 @@ def begin_transaction(*, xa: bool = False, timeout_ms: int | None = None) -> VMT
         )
     tx = VMTransaction(xa=xa, timeout_ms=timeout_ms)
     _state.current = tx
+    if tracing.current.active:  # trace hook
+        tracing.current.emit("tx-begin", tx=tx.id)
     return tx
 
 
@@ -448,6 +453,18 @@ def endpoint_template(config: TransactionConfig | None) -> TransactionTemplate:
     return TransactionTemplate(config)
 
 
+def run_outbound(config: TransactionConfig | None, work: Callable[[], R]) -> R:
+    """Run an outbound endpoint's work under its own transaction action (T2).
+
+    Without a ``<transaction>`` element the action is INDIFFERENT, which changes nothing:
+    the work runs as it is and any bound transaction enlists its queue operations (T3).
+    NOT_SUPPORTED isolates the bound transaction, so the dispatch takes effect at once.
+    """
+    if config is None or config.action == "INDIFFERENT":
+        return work()
+    return endpoint_template(config).execute(work)
+
+
 # ---------------------------------------------------------------- transacted receiver
 
 
@@ -482,6 +499,8 @@ class TransactedPoller:
 
         def work() -> Any:
             item = queue_take(self.store, self.queue_timeout_s)
+            if item is not None and tracing.current.active:  # trace hook
+                tracing.current.emit("dequeue", queue=f"vm://{self.store.name}", depth_after=self.store.size(), message=getattr(item, "id", None), tx=getattr(current_transaction(), "id", None))  # noqa: E501
             if item is None:
                 tx = current_transaction()
                 if tx is not None:
@@ -512,5 +531,6 @@ __all__ = [
     "queue_take",
     "resolve_current",
     "rollback_current",
+    "run_outbound",
     "scope_template",
 ]

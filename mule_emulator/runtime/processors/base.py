@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import MessagingError, SourceLocation
 from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, ProcessResult
 
@@ -104,6 +105,8 @@ def as_messaging_error(
 
 def run_processor(processor: Processor, event: MuleEvent) -> ProcessResult:
     """Call one processor, wrapping a failure as a ``MessagingError``."""
+    if tracing.current.active:  # trace hook
+        tracing.current.emit("processor", flow=event.flow_name, processor=processor.describe(), message=event.message.id)  # noqa: E501
     try:
         return processor.process(event)
     except MessagingError:

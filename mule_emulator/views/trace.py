@@ -1,0 +1,149 @@
+"""``mule-emu run --trace``: an event timeline, one line per step.
+
+A ``TraceRecorder`` is the recording ``tracing.Tracer``: the runtime tells it about
+each step (see ``mule_emulator/tracing.py`` for the hook points) and it writes one line
+per step to a text stream, as text for people or JSON lines for tools. Each line has:
+
+- the time in milliseconds since the first traced step;
+- the thread, as the engine names it after Mule (``main`` for the caller,
+  ``<connector>.receiver.NN``, ``<connector>.dispatcher.NN``, ``<flow>.stage1.NN``);
+- the flow, the step and its details: processor, queue and its depth right after the
+  hand-off (or right after the take), transaction id;
+- the message: ``m1``, ``m2`` ... numbered by first appearance (the full id in JSON).
+
+Steps: ``flow`` (a flow's processors start), ``processor``, ``dispatch`` (a one-way
+outbound endpoint hands the message to its connector), ``enqueue``, ``queue-full``,
+``dequeue``, ``send`` (a request-response call), ``tx-begin``, ``tx-commit``,
+``tx-rollback``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from mule_emulator import tracing
+
+FORMATS = ("text", "jsonl")
+
+_THREAD_ALIASES = {"MainThread": "main"}
+
+
+def thread_name() -> str:
+    """The current thread's name as a trace shows it (Mule calls the caller ``main``)."""
+    name = threading.current_thread().name
+    return _THREAD_ALIASES.get(name, name)
+
+
+class TraceRecorder(tracing.Tracer):
+    """Writes each traced step as one line to ``sink`` (``text`` or ``jsonl``)."""
+
+    active = True
+
+    def __init__(
+        self,
+        sink: TextIO,
+        fmt: str = "text",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown trace format {fmt!r}")
+        self.sink = sink
+        self.fmt = fmt
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._start: float | None = None
+        self._numbers: dict[str, int] = {}
+        self.steps = 0
+
+    def emit(self, step: str, **fields: Any) -> None:
+        now = self.clock()
+        thread = thread_name()
+        with self._lock:
+            if self._start is None:
+                self._start = now
+            ms = (now - self._start) * 1000.0
+            message = fields.get("message")
+            number = None
+            if message is not None:
+                number = self._numbers.setdefault(str(message), len(self._numbers) + 1)
+            if self.fmt == "jsonl":
+                record: dict[str, Any] = {"t_ms": round(ms, 3), "thread": thread, "step": step}
+                record.update({k: v for k, v in fields.items() if v is not None})
+                if number is not None:
+                    record["m"] = number
+                line = json.dumps(record, sort_keys=False, default=str)
+            else:
+                line = format_text(ms, thread, step, fields, number)
+            self.steps += 1
+            try:
+                self.sink.write(line + "\n")
+                self.sink.flush()
+            except (OSError, ValueError):  # a closed pipe must not break the application
+                pass
+
+
+def _queue_detail(step: str, fields: dict[str, Any]) -> str:
+    queue = fields.get("queue", "")
+    before = fields.get("depth_before")
+    after = fields.get("depth_after")
+    capacity = fields.get("capacity") or 0
+    if step == "enqueue" and isinstance(before, int):
+        if capacity and before >= capacity:
+            wait = fields.get("timeout_ms")
+            return f"{queue} full ({before}/{capacity}), waits up to {wait} ms for room"
+        return f"{queue} depth {before}->{before + 1}"
+    if step == "dequeue" and isinstance(after, int):
+        return f"{queue} depth {after + 1}->{after}"
+    if step == "queue-full":
+        return f"{queue} still full after {fields.get('timeout_ms')} ms: dispatch fails"
+    return str(queue)
+
+
+def _detail(step: str, fields: dict[str, Any]) -> str:
+    if step in ("enqueue", "dequeue", "queue-full"):
+        return _queue_detail(step, fields)
+    if step == "processor":
+        return str(fields.get("processor", ""))
+    if step == "dispatch":
+        return f"{fields.get('address', '')} ({fields.get('mode', '')})"
+    if step == "send":
+        target = fields.get("target")
+        return f"{fields.get('address', '')}" + (
+            f" -> flow {target}" if target else " (no receiver)"
+        )
+    if step.startswith("tx-"):
+        return f"tx#{fields.get('tx')}"
+    skip = ("flow", "message")
+    return " ".join(f"{k}={v}" for k, v in fields.items() if k not in skip and v is not None)
+
+
+def format_text(
+    ms: float, thread: str, step: str, fields: dict[str, Any], number: int | None
+) -> str:
+    """One text line: time, thread, flow, step, details, message."""
+    flow = fields.get("flow") or "-"
+    msg = f"m{number}" if number is not None else ""
+    detail = _detail(step, fields)
+    line = f"{ms:9.1f} ms  {thread:<40} {flow:<10} {step:<11} {detail}"
+    if msg:
+        line = f"{line}  {msg}" if detail else f"{line}{msg}"
+    return line.rstrip()
+
+
+@contextmanager
+def tracing_to(sink: TextIO, fmt: str = "text") -> Iterator[TraceRecorder]:
+    """Install a recorder writing to ``sink`` for the duration of the block."""
+    recorder = TraceRecorder(sink, fmt)
+    tracing.install(recorder)
+    try:
+        yield recorder
+    finally:
+        tracing.uninstall()
+
+
+__all__ = ["FORMATS", "TraceRecorder", "format_text", "thread_name", "tracing_to"]
