@@ -12,6 +12,7 @@ element without a builder, so one error names them all with their lines.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from mule_emulator.runtime.connectors import VMConnector
 from mule_emulator.runtime.endpoints import InboundEndpoint, OutboundEndpoint
 from mule_emulator.runtime.evaluation import Evaluator
 from mule_emulator.runtime.flow import Flow, ProcessingStrategy
-from mule_emulator.runtime.processors import core
+from mule_emulator.runtime.processors import core, filters, routing
 from mule_emulator.runtime.processors.base import Chain, Processor, attr_bool
 
 log = logging.getLogger("mule.builder")
@@ -520,6 +521,9 @@ _PARTS = {
     (CORE_NS, "prototype-object"),
     (CORE_NS, "when"),
     (CORE_NS, "otherwise"),
+    (CORE_NS, "catch-exception-strategy"),
+    (CORE_NS, "rollback-exception-strategy"),
+    (CORE_NS, "default-exception-strategy"),
 }
 
 
@@ -577,3 +581,256 @@ __all__ = [
     "iter_processor_configs",
     "unsupported_elements",
 ]
+
+
+# ----------------------------------------------------------------------------- filters
+
+_FILTER_NAMES = (
+    "expression-filter",
+    "wildcard-filter",
+    "regex-filter",
+    "payload-type-filter",
+    "message-property-filter",
+    "exception-type-filter",
+    "equals-filter",
+    "and-filter",
+    "or-filter",
+    "not-filter",
+    "custom-filter",
+)
+
+
+def build_filter(ctx: BuildContext, cfg: ElementConfig) -> filters.Filter:
+    """One filter element (P-20) as a ``Filter``."""
+    name = cfg.name
+    if name == "filter":  # <filter ref="global"/>
+        target = ctx.app.global_elements.get(cfg.attr("ref") or "")
+        if target is None:
+            raise UnresolvedReferenceError(
+                f"No global filter named '{cfg.attr('ref')}'", cfg.location
+            )
+        return build_filter(ctx, target)
+    if name in ("and-filter", "or-filter"):
+        parts = [build_filter(ctx, c) for c in cfg.children if isinstance(c, ElementConfig)]
+        return filters.AndFilter(parts) if name == "and-filter" else filters.OrFilter(parts)
+    if name == "not-filter":
+        inner = [c for c in cfg.children if isinstance(c, ElementConfig)]
+        if len(inner) != 1:
+            raise ConfigError("<not-filter> needs exactly one filter", cfg.location)
+        return filters.NotFilter(build_filter(ctx, inner[0]))
+    if name == "expression-filter":
+        text = cfg.attr("expression") or ""
+        null_true = attr_bool(cfg.attr("nullReturnsTrue"))
+        fn = ctx.evaluator.expression(text, cfg.location)
+
+        def expr_test(event: Any) -> bool:
+            from mule_emulator.runtime.message import is_null
+
+            value = fn(event)
+            if is_null(value):
+                return null_true
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
+            return not null_true
+
+        return filters.TestFilter(expr_test, name)
+    if name == "wildcard-filter":
+        pattern = cfg.attr("pattern") or ""
+        case = cfg.attr("caseSensitive") is None or attr_bool(cfg.attr("caseSensitive"))
+        return filters.TestFilter(
+            lambda e: filters.wildcard_matches(pattern, e.message.payload_as_text(), case), name
+        )
+    if name == "regex-filter":
+        pattern = cfg.attr("pattern") or ""
+        value = cfg.attr("value")
+        getter = ctx.evaluator.value(value, cfg.location) if value else None
+        return filters.TestFilter(
+            lambda e: filters.regex_finds(
+                pattern, str(getter(e)) if getter else e.message.payload_as_text()
+            ),
+            name,
+        )
+    if name == "payload-type-filter":
+        expected = cfg.attr("expectedType") or "java.lang.Object"
+        return filters.TestFilter(
+            lambda e: filters.payload_type_accepts(expected, e.message.payload), name
+        )
+    if name == "message-property-filter":
+        return _property_filter(cfg)
+    if name == "exception-type-filter":
+        expected_type = cfg.attr("expectedType") or ""
+
+        def exc_test(event: Any) -> bool:
+            ep = event.message.exception_payload
+            if ep is None:
+                return False
+            names = {type(ep.exception).__name__, getattr(ep.exception, "java_class", "")}
+            return not expected_type or expected_type.rsplit(".", 1)[-1] in {
+                n.rsplit(".", 1)[-1] for n in names if n
+            }
+
+        return filters.TestFilter(exc_test, name)
+    if name == "equals-filter":
+        expected_value = cfg.attr("pattern") or cfg.attr("value")
+        return filters.TestFilter(lambda e: e.message.payload_as_text() == expected_value, name)
+    if name == "custom-filter":
+        class_name = cfg.attr("class") or ""
+        fn = ctx.java_callable(class_name, cfg)
+
+        def custom_test(event: Any) -> bool:
+            from mule_emulator.runtime.processors.standin import StandInMessage
+
+            return bool(fn(StandInMessage(event)))
+
+        return filters.TestFilter(custom_test, f"custom-filter {class_name}")
+    raise UnsupportedError(f"<{cfg.qname}> is not a supported filter", cfg.location)
+
+
+def _property_filter(cfg: ElementConfig) -> filters.Filter:
+    pattern = cfg.attr("pattern") or ""
+    scope = (cfg.attr("scope") or "outbound").lower()
+    case = cfg.attr("caseSensitive") is None or attr_bool(cfg.attr("caseSensitive"))
+    negate = "!=" in pattern
+    key, _, expected = pattern.partition("!=" if negate else "=")
+    key, expected = key.strip(), expected.strip()
+
+    def test(event: Any) -> bool:
+        source = core.scope_map(event, scope)
+        value = source.get(key)
+        ok = value is not None and filters.wildcard_matches(expected, str(value), case)
+        return not ok if negate else ok
+
+    return filters.TestFilter(test, "message-property-filter")
+
+
+@element(CORE_NS, *_FILTER_NAMES)
+def _bare_filter(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return filters.MessageFilter(build_filter(ctx, cfg))
+
+
+@element(CORE_NS, "message-filter")
+def _message_filter(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    inner = [c for c in cfg.children if isinstance(c, ElementConfig)]
+    if len(inner) != 1:
+        raise ConfigError("<message-filter> needs exactly one filter", cfg.location)
+    on_unaccepted_name = cfg.attr("onUnaccepted")
+    on_unaccepted: Processor | None = None
+    if on_unaccepted_name:
+        target = ctx.app.global_elements.get(on_unaccepted_name)
+        if target is not None:
+            on_unaccepted = ctx.processor(target)
+        else:
+            on_unaccepted = ctx.flow_ref_target(on_unaccepted_name, cfg.location)
+    return filters.MessageFilter(
+        build_filter(ctx, inner[0]), attr_bool(cfg.attr("throwOnUnaccepted")), on_unaccepted
+    )
+
+
+@element(CORE_NS, "all")
+def _all(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return routing.AllRouter([ctx.processor(c) for c in cfg.children if not _ignored(c)])
+
+
+def _ignored(cfg: ProcessorConfig) -> bool:
+    return isinstance(cfg, ElementConfig) and (cfg.namespace, cfg.name) in IGNORED
+
+
+@element(CORE_NS, "transactional")
+def _transactional(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    from mule_emulator.model.config import TransactionConfig
+
+    action = cfg.attr("action") or "ALWAYS_BEGIN"
+    strategy_cfg = None
+    body = []
+    for child in cfg.children:
+        if isinstance(child, ElementConfig) and child.name.endswith("exception-strategy"):
+            strategy_cfg = child
+        else:
+            body.append(child)
+    handler = None
+    if strategy_cfg is not None:
+        parsed = ctx.extra.get("parse_strategy")
+        handler = _scope_strategy(ctx, strategy_cfg) if parsed is None else parsed(strategy_cfg)
+    return routing.TransactionalScope(
+        ctx.chain(body), TransactionConfig(kind="vm", action=action), handler
+    )
+
+
+def _scope_strategy(ctx: BuildContext, cfg: ElementConfig) -> Any:
+    from mule_emulator.model.config import ExceptionStrategyConfig
+
+    kinds = {
+        "catch-exception-strategy": "catch",
+        "rollback-exception-strategy": "rollback",
+        "default-exception-strategy": "default",
+    }
+    kind = kinds.get(cfg.name)
+    if kind is None:
+        raise UnsupportedError(f"<{cfg.qname}> inside <transactional>", cfg.location)
+    config = ExceptionStrategyConfig(
+        kind=kind,
+        when=cfg.attr("when"),
+        processors=tuple(c for c in cfg.children),
+        location=cfg.location,
+    )
+    return ctx.exception_factory.build(config)
+
+
+# ----------------------------------------------------------------------------- built-ins
+
+
+def _register_builtins() -> None:
+    from mule_emulator.runtime.classes import register_builtin
+
+    def string_append(props: Mapping[str, Any]) -> Callable[[Any], Any]:
+        suffix = str(props.get("message", ""))
+
+        def transform(message: Any) -> Any:
+            payload = message.payload
+            text = payload.decode("utf-8") if isinstance(payload, bytes) else str(payload)
+            return text + suffix
+
+        return transform
+
+    def string_to_object_array(props: Mapping[str, Any]) -> Callable[[Any], Any]:
+        delimiter = str(props.get("delimiter", " "))
+        return lambda m: [p.strip() for p in str(m.payload).split(delimiter) if p.strip()]
+
+    def regex_filter(props: Mapping[str, Any]) -> Callable[[Any], Any]:
+        pattern = str(props.get("pattern", ""))
+        return lambda m: filters.regex_finds(pattern, "" if m.payload is None else str(m.payload))
+
+    def payload_type_filter(props: Mapping[str, Any]) -> Callable[[Any], Any]:
+        expected = str(props.get("expectedType", "java.lang.Object"))
+        return lambda m: filters.payload_type_accepts(expected, m.payload)
+
+    def echo(props: Mapping[str, Any]) -> Callable[[Any], Any]:
+        return lambda m: m
+
+    class _Marker:
+        """A Mule class whose behaviour the runtime provides by default."""
+
+        def __init__(self, java_name: str) -> None:
+            self.java_name = java_name
+
+        def is_transacted(self) -> bool:
+            return True
+
+    def _marker(java_name: str, props: Mapping[str, Any]) -> Any:
+        return _Marker(java_name)
+
+    register_builtin("org.mule.transformer.simple.StringAppendTransformer", string_append)
+    register_builtin("org.mule.transformer.simple.StringToObjectArray", string_to_object_array)
+    register_builtin("org.mule.routing.filters.RegExFilter", regex_filter)
+    register_builtin("org.mule.routing.filters.PayloadTypeFilter", payload_type_filter)
+    register_builtin("org.mule.component.simple.EchoComponent", echo)
+    for marker in (
+        "org.mule.transport.vm.VMTransactionFactory",
+        "org.mule.session.SerializeAndEncodeSessionHandler",
+    ):
+        register_builtin(marker, functools.partial(_marker, marker))
+
+
+_register_builtins()
