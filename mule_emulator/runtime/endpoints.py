@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mule_emulator.errors import LifecycleError, MessagingError
 from mule_emulator.model.config import EndpointConfig
+from mule_emulator.runtime import transactions
 from mule_emulator.runtime.message import (
     ROOT_MESSAGE_ID,
     VOID_EVENT,
@@ -202,6 +203,11 @@ class OutboundEndpoint(Processor):
         return (*self.processors, *self.response_processors)
 
     def process(self, event: MuleEvent) -> ProcessResult:
+        # T2: the endpoint's own transaction action wraps its work (issue 7 wiring;
+        # the logic lives in transactions.py).
+        return transactions.run_outbound(self.config.transaction, lambda: self._process(event))
+
+    def _process(self, event: MuleEvent) -> ProcessResult:
         connector = self.connector
         if not connector.started:
             raise LifecycleError(f'Cannot process event as "{connector.name}" is stopped')
@@ -236,7 +242,7 @@ class OutboundEndpoint(Processor):
         if reply is None:
             return None
         reply_message = reply.copy()
-        carried = reply_message.outbound.pop(MULE_SESSION, None)
+        carried = reply_message.outbound.get(MULE_SESSION)
         if isinstance(carried, MuleSession):
             event.session.merge(carried.serialized_copy())
         result = event.with_message(reply_message.to_inbound())

@@ -395,10 +395,15 @@ class Service:
 
     def process_from_source(self, event: MuleEvent) -> ProcessResult:
         """An inbound endpoint hands over an event (after its own chain)."""
+        return self._route_inbound(event, 0)
+
+    def _complete(self, event: MuleEvent) -> ProcessResult:
+        """Component and outbound phase, then the reply-to: a caller that set
+        ``MULE_REPLYTO`` gets the result there (DefaultReplyToHandler). It runs where
+        the component runs, so after a SEDA hand-off too."""
         reply_to = event.message.inbound.get(REPLY_TO)
-        result = self._route_inbound(event, 0)
+        result = self.run_component_and_outbound(event)
         if reply_to and self.reply_to is not None and isinstance(result, MuleEvent):
-            # A one-way caller asked for the result elsewhere (DefaultReplyToHandler).
             self.reply_to(str(reply_to), result)
         return result
 
@@ -420,7 +425,7 @@ class Service:
             self._wait_while_paused(event)
         stage = self.stage
         if stage is None or sync:
-            return self.run_component_and_outbound(event)
+            return self._complete(event)
         try:
             stage.enqueue(event.copy())
         except FailedToQueueEventError as exc:
@@ -438,7 +443,7 @@ class Service:
         """The SEDA worker: component and outbound under the service's strategy (E-2)."""
         template = transactions.main_template(None, self.exception_strategy)
         try:
-            template.execute(lambda: self.run_component_and_outbound(event))
+            template.execute(lambda: self._complete(event))
         except MessagingError as error:
             log.debug("Service %s: unhandled failure after hand-off: %s", self.name, error)
         except Exception:
@@ -462,8 +467,8 @@ class Service:
         routed = self.outbound.route(component_result)
         if isinstance(routed, MuleEvent):
             return routed
-        if routed is None:
-            return None
+        # A null outbound result counts as void: the caller gets the component result
+        # (ServiceOutboundMessageProcessor@mule-3.9.0).
         if self.component is None:
             # QUIRK (S-4): a bridge whose outbound is one-way answers NullPayload.
             answer = component_result.message.copy()
