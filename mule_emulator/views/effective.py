@@ -202,7 +202,10 @@ def _queue_settings(
     if profile is None:
         out.append(
             _default(
-                "maxOutstandingMessages", "0 (unbounded)", "Q1", why=f"{owner} has no queue profile"
+                "maxOutstandingMessages",
+                0,
+                "Q1",
+                why=f"0 = unbounded; {owner} has no queue profile",
             )
         )
         out.append(_default("queueStore", "default-in-memory", "Q1"))
@@ -212,8 +215,9 @@ def _queue_settings(
     out.append(
         _explicit(
             "maxOutstandingMessages",
-            f"{cap}" if cap > 0 else "0 (unbounded)",
+            cap,
             profile.location,
+            why="" if cap > 0 else "0 = unbounded",
         )
     )
     store = profile.store
@@ -610,13 +614,13 @@ def strategy_pool_chain(app: AppConfig, cfg: ProcessingStrategyConfig | None) ->
     ]
 
 
-def seda_capacity(max_queue_size: int | None, max_threads: int) -> tuple[str, str]:
-    """(capacity text, why) of a SEDA stage queue (PS-3)."""
+def seda_capacity(max_queue_size: int | None, max_threads: int) -> tuple[int | str, str]:
+    """(capacity, why) of a SEDA stage queue (PS-3)."""
     if max_queue_size is not None and max_queue_size > 0:
-        return str(max_queue_size), "maxQueueSize"
+        return max_queue_size, "maxQueueSize"
     if max_queue_size is not None and max_queue_size < 0:
         return "unbounded", "maxQueueSize < 0"
-    return str(4 * max_threads), f"4 x maxThreadsActive ({max_threads}), PS-3"
+    return 4 * max_threads, f"4 x maxThreadsActive ({max_threads}), PS-3"
 
 
 # ----------------------------------------------------------------------- exception strategies

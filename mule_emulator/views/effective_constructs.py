@@ -8,6 +8,8 @@ service's inherited queue profile, threading profile and strategy (S-2, S-3).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mule_emulator.errors import ConfigError
 from mule_emulator.model.config import (
     ASYNC_STRATEGY_KINDS,
@@ -233,7 +235,12 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
     if source is not None:
         parts.append(endpoint_part(app, flow.name, source, "source"))
     if kind == "default" or kind in ASYNC_STRATEGY_KINDS:
-        parts.append(stage_part(app, flow, choice))
+        stage = stage_part(app, flow, choice)
+        if value == "synchronous":
+            stage = replace(
+                stage, summary="SEDA stage, unused by this source: its events are synchronous"
+            )
+        parts.append(stage)
     sync = None if source is None else value == "synchronous"
     for endpoint in endpoints_in(flow.processors):
         parts.append(endpoint_part(app, flow.name, endpoint, "outbound", sync))
@@ -330,7 +337,7 @@ def service_part(app: AppConfig, service: ServiceConfig) -> Part:
             Setting("stage", "none", EXPLICIT, "doThreading=false", why="no SEDA stage (TP-5, S-3)")
         )
     else:
-        capacity = str(cap) if cap > 0 else str(4 * max_threads)
+        capacity = cap if cap > 0 else 4 * max_threads
         why = (
             p_why
             if cap > 0

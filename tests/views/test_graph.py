@@ -1,0 +1,115 @@
+"""mule-emu graph: shapes, arrow styles, formats, and the missing-Graphviz message."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mule_emulator.cli import cli
+from mule_emulator.model.config import AppConfig
+from mule_emulator.views.graph import build_graph, to_dot, to_mermaid
+
+MakeConfig = Callable[..., tuple[str, AppConfig]]
+
+APP = """
+    <vm:connector name="disk">
+        <vm:queue-profile maxOutstandingMessages="3">
+            <default-persistent-queue-store/>
+        </vm:queue-profile>
+    </vm:connector>
+    <flow name="front">
+        <vm:inbound-endpoint path="quote" exchange-pattern="request-response" connector-ref="disk"/>
+        <vm:outbound-endpoint path="pricing" exchange-pattern="request-response"
+                              connector-ref="disk"/>
+        <flow-ref name="audit"/>
+        <vm:outbound-endpoint path="orders" connector-ref="disk"/>
+        <catch-exception-strategy>
+            <vm:outbound-endpoint path="dlq" connector-ref="disk"/>
+        </catch-exception-strategy>
+    </flow>
+    <flow name="pricing">
+        <vm:inbound-endpoint path="pricing" exchange-pattern="request-response"
+                             connector-ref="disk"/>
+        <logger/>
+    </flow>
+    <sub-flow name="audit">
+        <logger/>
+    </sub-flow>
+    <model name="m">
+        <service name="fulfil">
+            <inbound>
+                <vm:inbound-endpoint path="orders" connector-ref="disk"/>
+            </inbound>
+        </service>
+    </model>
+"""
+
+
+def test_shapes_and_arrows(make_config: MakeConfig) -> None:
+    _path, app = make_config(APP)
+    text = to_mermaid(build_graph(app))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    # persistent queue: a cylinder, marked in the label and with the persistent class
+    assert '    q_orders[("vm://orders<br/><i>persistent, capacity 3</i>")]:::persistent' in lines
+    assert '    ep_pricing(["vm://pricing<br/><i>request-response</i>"])' in lines
+    assert '    sub_audit[["audit<br/><i>sub-flow</i>"]]' in lines
+    assert '    svc_fulfil{{"fulfil<br/><i>service</i>"}}' in lines
+    assert "    flow_front ==>|send| ep_pricing" in lines  # request-response: thick
+    assert "    ep_pricing -.->|reply| flow_front" in lines  # and its reply, dashed
+    assert "    flow_front -->|dispatch| q_orders" in lines  # one-way: plain
+    assert "    q_orders --> svc_fulfil" in lines
+    assert "    flow_front -->|flow-ref| sub_audit" in lines
+    assert "    flow_front -.->|on error| q_dlq" in lines
+    assert "classDef persistent" in lines[-1]
+
+
+def test_deterministic_and_sorted(make_config: MakeConfig) -> None:
+    _path, app = make_config(APP)
+    first = build_graph(app)
+    assert first == build_graph(app)
+    assert list(first.nodes) == sorted(first.nodes)
+    assert list(first.edges) == sorted(first.edges)
+
+
+def test_dot(make_config: MakeConfig) -> None:
+    path, _app = make_config(APP)
+    result = CliRunner().invoke(cli, ["graph", path, "--format", "dot"])
+    assert result.exit_code == 0
+    assert result.output.startswith('digraph "app" {')
+    assert "shape=cylinder, peripheries=2" in result.output
+    assert 'flow_front -> ep_pricing [label="send", style=bold, penwidth=2];' in result.output
+    assert result.output == to_dot(build_graph(_app), "app")
+
+
+def test_image_without_graphviz_exits_2(
+    make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path, _app = make_config(APP)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = CliRunner().invoke(cli, ["graph", path, "--format", "svg"])
+    assert result.exit_code == 2
+    assert "`dot`" in result.output and "--format dot" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_image_runs_graphviz(
+    make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A stand-in ``dot`` on PATH receives the DOT text and its output is the image."""
+    path, _app = make_config(APP)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text('#!/bin/sh\necho "<svg format=$1>"\ncat >/dev/null\n', encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    out = tmp_path / "app.svg"
+    result = CliRunner().invoke(cli, ["graph", path, "--format", "svg", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == "<svg format=-Tsvg>\n"

@@ -1,0 +1,189 @@
+"""mule-emu run --trace: the hook is a no-op by default; the recorder writes one line per
+step with thread names as the engine gives them; steps of one message are in causal
+order."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mule_emulator import tracing
+from mule_emulator.cli import cli
+from mule_emulator.views.trace import TraceRecorder, format_text, tracing_to
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:vm="http://www.mulesoft.org/schema/mule/vm">
+"""
+
+CHAIN = """
+    <flow name="receive">
+        <vm:inbound-endpoint path="in"/>
+        <logger message="got #[payload]"/>
+        <vm:outbound-endpoint path="out"/>
+    </flow>
+"""
+
+TRANSACTED = """
+    <flow name="tx">
+        <vm:inbound-endpoint path="in">
+            <vm:transaction action="ALWAYS_BEGIN"/>
+        </vm:inbound-endpoint>
+        <vm:outbound-endpoint path="out">
+            <vm:transaction action="ALWAYS_JOIN"/>
+        </vm:outbound-endpoint>
+    </flow>
+"""
+
+FAST = ["-D", "mule.vm.receiverStartDelayMs=0", "--until-idle", "--log-level", "ERROR"]
+
+
+def _config(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "app.xml"
+    path.write_text(HEAD + body + "\n</mule>\n", encoding="utf-8")
+    return str(path)
+
+
+def test_hook_is_a_no_op_by_default() -> None:
+    assert tracing.current is tracing.NO_TRACER
+    assert tracing.current.active is False
+    tracing.current.emit("flow", flow="x")  # accepted and ignored
+
+
+def test_recorder_lines_and_message_numbers() -> None:
+    ticks = iter([10.0, 10.0015, 10.25])
+    sink = io.StringIO()
+    with tracing_to(sink) as recorder:
+        assert tracing.current is recorder
+        recorder.clock = lambda: next(ticks)
+        tracing.current.emit("enqueue", queue="vm://in", depth_before=0, message="id-a")
+        tracing.current.emit("dequeue", flow="f", queue="vm://in", depth_after=0, message="id-a")
+        tracing.current.emit(
+            "enqueue", queue="vm://in", depth_before=2, capacity=2, timeout_ms=200, message="id-b"
+        )
+    assert tracing.current is tracing.NO_TRACER
+    lines = sink.getvalue().splitlines()
+    assert lines[0].split() == [
+        "0.0",
+        "ms",
+        "main",
+        "-",
+        "enqueue",
+        "vm://in",
+        "depth",
+        "0->1",
+        "m1",
+    ]
+    assert lines[1].split()[2:] == ["main", "f", "dequeue", "vm://in", "depth", "1->0", "m1"]
+    assert lines[1].startswith("      1.5 ms")
+    assert "full (2/2), waits up to 200 ms for room  m2" in lines[2]
+    assert lines[2].startswith("    250.0 ms")
+
+
+def test_jsonl_records() -> None:
+    sink = io.StringIO()
+    recorder = TraceRecorder(sink, "jsonl", clock=lambda: 5.0)
+    recorder.emit("tx-begin", tx=3)
+    recorder.emit("send", flow="a", address="vm://b", target=None, message="m-id")
+    first, second = (json.loads(x) for x in sink.getvalue().splitlines())
+    assert first == {"t_ms": 0.0, "thread": "main", "step": "tx-begin", "tx": 3}
+    assert second["message"] == "m-id" and second["m"] == 1 and "target" not in second
+    assert format_text(1.0, "t", "send", {"address": "vm://b"}, None).endswith("(no receiver)")
+
+
+def _steps(output: str) -> list[tuple[str, str, str, str]]:
+    """(thread, flow, step, detail) of each trace line."""
+    out = []
+    for line in output.splitlines():
+        m = re.match(r"\s*[\d.]+ ms  (\S+)\s+(\S+)\s+(\S+)\s*(.*)$", line)
+        if m:
+            out.append((m.group(1), m.group(2), m.group(3), m.group(4)))
+    return out
+
+
+def test_run_trace_one_way_chain(tmp_path: Path) -> None:
+    config = _config(tmp_path, CHAIN)
+    result = CliRunner().invoke(
+        cli, ["run", config, "--dispatch", "vm://in=hello", "--trace", *FAST]
+    )
+    assert result.exit_code == 0, result.output
+    steps = _steps(result.output)
+    names = [s[2] for s in steps]
+    # one message, so its steps come in causal order
+    assert names == [
+        "dispatch",
+        "enqueue",
+        "dequeue",
+        "enqueue",
+        "dequeue",
+        "flow",
+        "processor",
+        "processor",
+        "dispatch",
+        "enqueue",
+    ]
+    assert steps[0][:2] == ("main", "MuleClient")
+    assert re.fullmatch(r"connector\.VM\.mule\.default\.dispatcher\.\d\d", steps[1][0])
+    assert steps[1][3].startswith("vm://in depth 0->1")
+    assert re.fullmatch(r"connector\.VM\.mule\.default\.receiver\.\d\d", steps[2][0])
+    assert steps[3][3].startswith("seda.queue(receive.stage1) depth 0->1")
+    assert re.fullmatch(r"receive\.stage1\.\d\d", steps[5][0])
+    assert all(s[3].endswith("m1") for s in steps)
+    assert tracing.current is tracing.NO_TRACER
+
+
+def test_run_trace_transaction_and_file(tmp_path: Path) -> None:
+    config = _config(tmp_path, TRANSACTED)
+    trace_file = tmp_path / "trace.jsonl"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            config,
+            "--dispatch",
+            "vm://in=x",
+            "--trace-format",
+            "jsonl",
+            "--trace-file",
+            str(trace_file),
+            *FAST,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(x) for x in trace_file.read_text(encoding="utf-8").splitlines()]
+    dequeue = next(r for r in records if r["step"] == "dequeue")
+    assert dequeue["queue"] == "vm://in"
+    tx = dequeue["tx"]
+    # the transaction that took the message began before the take and committed after
+    # it; other workers may begin transactions that find nothing and roll back (R4)
+    mine = [(i, r["step"]) for i, r in enumerate(records) if r.get("tx") == tx]
+    index = records.index(dequeue)
+    assert mine[0][1] == "tx-begin" and mine[0][0] < index
+    assert mine[-1][1] == "tx-commit" and mine[-1][0] > index
+    enqueue = [
+        i for i, r in enumerate(records) if r["step"] == "enqueue" and r["queue"] == "vm://out"
+    ]
+    assert enqueue and index < enqueue[0] < mine[-1][0]
+
+
+def test_unwritable_trace_file_exits_2(tmp_path: Path) -> None:
+    config = _config(tmp_path, CHAIN)
+    target = tmp_path / "missing" / "trace.txt"
+    result = CliRunner().invoke(cli, ["run", config, "--trace-file", str(target), *FAST])
+    assert result.exit_code == 2
+    assert "cannot write" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_trace_format_alone_turns_tracing_on(tmp_path: Path, fmt: str) -> None:
+    config = _config(tmp_path, CHAIN)
+    result = CliRunner().invoke(
+        cli, ["run", config, "--dispatch", "vm://in=a", "--trace-format", fmt, *FAST]
+    )
+    assert result.exit_code == 0
+    assert "dispatch" in result.output
