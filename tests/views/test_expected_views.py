@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted(p.stem for p in (ROOT / "sample-configs").glob("*.xml"))
 EXPECTED = Path(__file__).parent / "expected"
 REGENERATE = os.environ.get("MULE_EMU_REGENERATE") == "1"
+# Properties the samples' ${...} placeholders need (persistent-restart.xml).
+PROPS = ["-D", "replay.state=stopped"]
 
 
 def _run(args: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
@@ -54,13 +56,14 @@ def test_every_sample_has_expected_files() -> None:
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_explain_json(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = _run(["explain", f"sample-configs/{name}.xml", "--format", "json"], monkeypatch)
+    args = ["explain", f"sample-configs/{name}.xml", "--format", "json", *PROPS]
+    out = _run(args, monkeypatch)
     json.loads(out)  # valid JSON before anything else
     _compare(out, EXPECTED / f"{name}.explain.json")
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_graph_mermaid(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = _run(["graph", f"sample-configs/{name}.xml"], monkeypatch)
+    out = _run(["graph", f"sample-configs/{name}.xml", *PROPS], monkeypatch)
     assert out.startswith("flowchart LR\n")
     _compare(out, EXPECTED / f"{name}.graph.mmd")
