@@ -30,7 +30,7 @@ from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import AppConfig, ThreadingProfile
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStatistics, QueueStore
-from mule_emulator.runtime import transactional_scope, transactions
+from mule_emulator.runtime import redelivery, transactional_scope, transactions
 from mule_emulator.runtime.builder import BuildContext, check_supported, connector_configs
 from mule_emulator.runtime.classes import ClassMap
 from mule_emulator.runtime.client import MuleClient
@@ -44,6 +44,7 @@ _SCOPES = (transactional_scope.TransactionalScope,)  # registers <transactional>
 log = logging.getLogger("mule.application")
 
 RECEIVER_START_DELAY_PROPERTY = "mule.vm.receiverStartDelayMs"
+POLL_SLICE_S = 0.02
 
 
 class OneWayReceiver:
@@ -88,7 +89,9 @@ class OneWayReceiver:
         available = store.size()
         batch = max(1, min(available, pool.max_threads // 2 - 1)) if available > 0 else 0
         try:
-            first = store.take(self.connector.queue_timeout_s)
+            # A short slice of queueTimeout: the loop polls again at once, so nothing
+            # observable changes, and a stop is noticed within the slice.
+            first = store.take(min(self.connector.queue_timeout_s, POLL_SLICE_S))
         except QueueClosedError:
             self._running = False
             return 0
@@ -97,7 +100,13 @@ class OneWayReceiver:
         items = [first, *store.take_batch(batch)] if batch else [first]
         for item in items:
             if tracing.current.active:  # trace hook
-                tracing.current.emit("dequeue", flow=getattr(self.endpoint.flow, "name", None), queue=f"vm://{self.endpoint.path}", depth_after=store.size(), message=getattr(item, "id", None))  # noqa: E501
+                tracing.current.emit(
+                    "dequeue",
+                    flow=getattr(self.endpoint.flow, "name", None),
+                    queue=f"vm://{self.endpoint.path}",
+                    depth_after=store.size(),
+                    message=getattr(item, "id", None),
+                )  # noqa: E501
             pool.submit(functools.partial(self.route, item))
         return len(items)
 
@@ -114,9 +123,12 @@ class OneWayReceiver:
         except Exception:
             log.exception("Message from %s failed", self.endpoint.uri)
 
-    def stop(self, wait_s: float = 5.0) -> None:
+    def signal_stop(self) -> None:
         self._running = False
         self._stopped.set()
+
+    def stop(self, wait_s: float = 5.0) -> None:
+        self.signal_stop()
         self._done.wait(wait_s)
 
 
@@ -220,6 +232,7 @@ class MuleApp:
                 endpoint = ctx.inbound_endpoint(fc.source)
                 self._validate_strategy(flow, endpoint)
                 endpoint.flow = flow
+                redelivery.install(ctx, endpoint)  # issue 7: X5 policy, F-8 switch
                 flow.source = endpoint
                 endpoint.connector.register_receiver(endpoint)
             flow.build_stage()
@@ -321,6 +334,8 @@ class MuleApp:
             self._running = False
             drain = mode == "graceful"
             wait_s = 5.0 if drain else 1.0
+            for receiver in self._receivers:
+                receiver.signal_stop()
             for receiver in self._receivers:
                 receiver.stop(wait_s)
             for construct in self.constructs:
@@ -481,6 +496,9 @@ class TransactedReceiver:
                 return
             except Exception:
                 log.exception("transacted receiver on %s failed", self.endpoint.uri)
+
+    def signal_stop(self) -> None:
+        self._running = False
 
     def stop(self, wait_s: float = 5.0) -> None:
         self._running = False

@@ -96,6 +96,8 @@ class InboundEndpoint:
         self.response_processors = tuple(response_processors)
         self.name = name or config.name or endpoint_uri(config)
         self.flow: Flow | None = None
+        # X5/P-29: set by redelivery.install (issue 7); wraps the request chain and flow.
+        self.redelivery_policy: Any = None
 
     @property
     def path(self) -> str:
@@ -154,14 +156,23 @@ class InboundEndpoint:
             error.event = event
             raise
         event.message.inbound[MULE_ORIGINATING_ENDPOINT] = self.name
+        policy = self.redelivery_policy
+        if policy is not None:
+            result = policy.around(event, self._request_chain)
+        else:
+            result = self._request_chain(event)
+        if self.one_way or not isinstance(result, MuleEvent) or not self.response_processors:
+            return result
+        return run_chain(self.response_processors, result)
+
+    def _request_chain(self, event: MuleEvent) -> ProcessResult:
+        flow = self.flow
+        assert flow is not None
         chain = (*self.connector.inbound_transformers, *self.processors)
         result = run_chain(chain, event) if chain else event
         if not isinstance(result, MuleEvent):
             return result
-        result = flow.process_from_source(result)
-        if self.one_way or not isinstance(result, MuleEvent) or not self.response_processors:
-            return result
-        return run_chain(self.response_processors, result)
+        return flow.process_from_source(result)
 
     def __repr__(self) -> str:
         return f"<InboundEndpoint {self.uri} ({self.config.effective_exchange_pattern})>"

@@ -126,7 +126,15 @@ class SedaStage:
 
     def enqueue(self, event: MuleEvent) -> None:
         if tracing.current.active:  # trace hook
-            tracing.current.emit("enqueue", flow=event.flow_name, queue=f"seda.queue({self.name})", depth_before=self.store.size(), capacity=self.store.capacity, timeout_ms=int(self.offer_timeout_s * 1000), message=event.message.id)  # noqa: E501
+            tracing.current.emit(
+                "enqueue",
+                flow=event.flow_name,
+                queue=f"seda.queue({self.name})",
+                depth_before=self.store.size(),
+                capacity=self.store.capacity,
+                timeout_ms=int(self.offer_timeout_s * 1000),
+                message=event.message.id,
+            )  # noqa: E501
         if not self.store.offer(event, self.offer_timeout_s):
             ms = int(self.offer_timeout_s * 1000)
             raise FailedToQueueEventError(
@@ -144,13 +152,20 @@ class SedaStage:
     def poll_once(self) -> bool:
         """Take one event (waiting up to queueTimeout) and schedule it; False if none."""
         try:
-            event = self.store.take(self.queue_timeout_s)
+            # Slices of queueTimeout, so that a stop is noticed promptly.
+            event = self.store.take(min(self.queue_timeout_s, 0.02))
         except QueueClosedError:
             return False
         if event is None:
             return False
         if tracing.current.active:  # trace hook
-            tracing.current.emit("dequeue", flow=event.flow_name, queue=f"seda.queue({self.name})", depth_after=self.store.size(), message=event.message.id)  # noqa: E501
+            tracing.current.emit(
+                "dequeue",
+                flow=event.flow_name,
+                queue=f"seda.queue({self.name})",
+                depth_after=self.store.size(),
+                message=event.message.id,
+            )  # noqa: E501
         self.pool.submit(lambda: self.worker(event))
         return True
 

@@ -255,6 +255,12 @@ class MuleMessage:
             return payload
         return str(payload)
 
+    @property
+    def session(self) -> MuleSession | None:
+        """The session that came with this message (inbound ``MULE_SESSION``), if any."""
+        carried = self.inbound.get("MULE_SESSION")
+        return carried if isinstance(carried, MuleSession) else None
+
     def get_property(self, name: str, default: Any = None) -> Any:
         """Mule's ``getProperty(name)`` without scope: reads OUTBOUND (M-2)."""
         return self.outbound.get(name, default)
