@@ -106,7 +106,7 @@ class OneWayReceiver:
                     queue=f"vm://{self.endpoint.path}",
                     depth_after=store.size(),
                     message=getattr(item, "id", None),
-                )  # noqa: E501
+                )
             pool.submit(functools.partial(self.route, item))
         return len(items)
 

@@ -157,6 +157,7 @@ class InboundEndpoint:
             raise
         event.message.inbound[MULE_ORIGINATING_ENDPOINT] = self.name
         policy = self.redelivery_policy
+        result: ProcessResult
         if policy is not None:
             result = policy.around(event, self._request_chain)
         else:

@@ -134,7 +134,7 @@ class SedaStage:
                 capacity=self.store.capacity,
                 timeout_ms=int(self.offer_timeout_s * 1000),
                 message=event.message.id,
-            )  # noqa: E501
+            )
         if not self.store.offer(event, self.offer_timeout_s):
             ms = int(self.offer_timeout_s * 1000)
             raise FailedToQueueEventError(
@@ -165,7 +165,7 @@ class SedaStage:
                 queue=f"seda.queue({self.name})",
                 depth_after=self.store.size(),
                 message=event.message.id,
-            )  # noqa: E501
+            )
         self.pool.submit(lambda: self.worker(event))
         return True
 

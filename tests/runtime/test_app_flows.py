@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
-from mule_emulator import ConfigError, MessagingError, NoReceiverError, UnsupportedError
-from collections.abc import Callable
-
-from mule_emulator import MuleApp
+from mule_emulator import ConfigError, MessagingError, MuleApp, NoReceiverError, UnsupportedError
 
 AppMaker = Callable[..., MuleApp]
 
