@@ -14,18 +14,27 @@ in-memory object store does; they do not survive a restart.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import pickle
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mule_emulator.errors import MessagingError
-from mule_emulator.runtime.exception_strategies import MessageRedeliveredError
+from mule_emulator.errors import ConfigError, MessagingError
+from mule_emulator.model.config import ElementConfig
+from mule_emulator.runtime.exception_strategies import MessageRedeliveredError, redelivery_attempts
 from mule_emulator.runtime.message import MuleEvent, ProcessResult
 from mule_emulator.runtime.processors.base import InterceptingProcessor, Processor
+
+if TYPE_CHECKING:
+    from mule_emulator.runtime.builder import BuildContext
+    from mule_emulator.runtime.endpoints import InboundEndpoint
+
+#: The rest of an inbound endpoint's request chain and the flow, as the policy calls it.
+Proceed = Callable[[MuleEvent], ProcessResult]
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +109,27 @@ class RedeliveryPolicy(InterceptingProcessor):
             return self._locks.setdefault(message_id, threading.Lock())
 
     def process(self, event: MuleEvent) -> ProcessResult:
-        message_id = self.message_id(event)
+        return self.around(event, self.process_next)
+
+    def around(self, event: MuleEvent, proceed: Proceed) -> ProcessResult:
+        """Count this arrival of ``event`` and run ``proceed`` unless it is exhausted.
+
+        A failure (any exception) increments the counter, success resets it; once the
+        counter exceeds ``maxRedeliveryCount`` the flow is not run: the dead-letter
+        processor gets the message, or ``MessageRedeliveredError`` goes to the flow's
+        rollback strategy (IdempotentRedeliveryPolicy@mule-3.9.0).
+        """
+        try:
+            message_id = self.message_id(event)
+        except Exception:  # no id, no counting: Mule treats it as exhausted
+            log.warning("The message id for the redelivery policy could not be computed")
+            return self._exhausted(event, "?", 0)
         with self._lock_for(message_id):
             counter = self.count(message_id)
             if counter > self.max_redelivery_count:
                 return self._exhausted(event, message_id, counter)
             try:
-                result = self.process_next(event)
+                result = proceed(event)
             except Exception:
                 self._set(message_id, counter + 1)
                 raise
@@ -129,4 +152,95 @@ class RedeliveryPolicy(InterceptingProcessor):
         return tuple(nested)
 
 
-__all__ = ["DEFAULT_MAX_REDELIVERY_COUNT", "RedeliveryPolicy", "payload_digest"]
+# ----------------------------------------------------------------------- wiring
+
+
+def _int_attr(cfg: ElementConfig, name: str, default: int) -> int:
+    text = cfg.attr(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a number", cfg.location) from None
+
+
+def build_policy(
+    ctx: BuildContext, cfg: ElementConfig | None, attempts: int | None
+) -> RedeliveryPolicy | None:
+    """The policy of one inbound endpoint (X5, P-29): its own
+    ``<idempotent-redelivery-policy>`` (with ``maxRedeliveryAttempts`` of the flow's
+    rollback strategy overriding the count, as ``DefaultInboundEndpoint`` does), or a
+    default secure-hash policy when only the strategy asks for one; None otherwise."""
+    if cfg is None:
+        if attempts is None:
+            return None
+        return RedeliveryPolicy(attempts)
+    count = _int_attr(cfg, "maxRedeliveryCount", DEFAULT_MAX_REDELIVERY_COUNT)
+    if attempts is not None:
+        count = attempts
+    id_text = cfg.attr("idExpression")
+    id_of = ctx.evaluator.expression(id_text, cfg.location) if id_text else None
+    secure = (cfg.attr("useSecureHash") or "true").strip().lower() != "false"
+    if not secure and id_of is None:
+        raise ConfigError(
+            "idempotent-redelivery-policy: No method for identifying messages was specified "
+            "(useSecureHash=false needs an idExpression)",
+            cfg.location,
+        )
+    dead_letter: Processor | None = None
+    for child in cfg.children_named("dead-letter-queue"):
+        body = [c for c in child.children]
+        if body:
+            chain = ctx.chain(body, "dead-letter-queue")
+            chain.start()
+            dead_letter = chain
+    return RedeliveryPolicy(count, id_of=id_of, dead_letter=dead_letter)
+
+
+def install(ctx: BuildContext, endpoint: InboundEndpoint) -> None:
+    """Give ``endpoint`` the redelivery policy its config and its construct's exception
+    strategy call for, and apply F-8 to a flow: a flow whose strategy limits redelivery
+    switches silently to ``synchronous`` when its processing strategy was not chosen
+    explicitly, and is refused when an asynchronous one was."""
+    construct: Any = endpoint.flow
+    if construct is None:
+        return
+    strategy = getattr(construct, "exception_strategy", None)
+    attempts = redelivery_attempts(strategy) if hasattr(strategy, "redelivery_attempts") else None
+    endpoint.redelivery_policy = build_policy(ctx, endpoint.config.redelivery_policy, attempts)
+    processing = getattr(construct, "strategy", None)
+    if attempts is None or processing is None or not hasattr(processing, "kind"):
+        return
+    if processing.kind == "synchronous":
+        return
+    if processing.explicit:
+        if processing.kind in ASYNC_KINDS:
+            raise ConfigError(
+                f"Flow '{construct.name}': One of the inbound endpoint configured on this Flow is "
+                "not compatible with an asynchronous processing strategy.  Either because it is "
+                "request-response, has a transaction defined, or messaging redelivered is "
+                "configured.",
+                getattr(getattr(construct, "config", None), "location", None),
+            )
+        return
+    log.warning(
+        "Flow %s: Using message redelivery and rollback-exception-strategy requires synchronous "
+        "processing strategy. Processing strategy re-configured to synchronous",
+        construct.name,
+    )
+    construct.strategy = dataclasses.replace(processing, kind="synchronous")
+
+
+ASYNC_KINDS = frozenset(
+    {"asynchronous", "queued-asynchronous", "thread-per-processor", "queued-thread-per-processor"}
+)
+
+
+__all__ = [
+    "DEFAULT_MAX_REDELIVERY_COUNT",
+    "RedeliveryPolicy",
+    "build_policy",
+    "install",
+    "payload_digest",
+]

@@ -50,7 +50,7 @@ from mule_emulator.model.config import (
     merge_threading,
 )
 from mule_emulator.queues.manager import QueueManager
-from mule_emulator.runtime import transactions
+from mule_emulator.runtime import redelivery, transactions
 from mule_emulator.runtime.message import (
     NULL_PAYLOAD,
     REPLY_TO,
@@ -845,6 +845,7 @@ def build_services(ctx: Any, reply_to: ReplyToHandler | None = None) -> list[Any
             for index, endpoint_config in enumerate(config.inbound):
                 endpoint = ctx.inbound_endpoint(endpoint_config)
                 endpoint.flow = service
+                redelivery.install(ctx, endpoint)
                 endpoint.connector.register_receiver(endpoint)
                 service.sources.append(endpoint)
                 if index:
