@@ -736,16 +736,37 @@ def _views_write(text: str, output: str | None) -> None:
     default="text",
     show_default=True,
 )
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="NAME",
+    help="Show only this connector, flow, service or queue (repeatable).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE")
 def explain_command(
-    configs: tuple[str, ...], defines: tuple[str, ...], fmt: str, output: str | None
+    configs: tuple[str, ...],
+    defines: tuple[str, ...],
+    fmt: str,
+    only: tuple[str, ...],
+    output: str | None,
 ) -> None:
     """Show what CONFIG... really does: every connector, endpoint, flow and service with
     its effective settings, each marked explicit (file:line), Mule default (with the
     rule) or derived, and why."""
-    from mule_emulator.views.explain import explain
+    from mule_emulator.views.effective_constructs import effective_app
+    from mule_emulator.views.explain import explain, part_names
 
-    _views_write(explain(_views_load(configs, defines), fmt), output)
+    app = _views_load(configs, defines)
+    if only:
+        known = part_names(effective_app(app))
+        unknown = [name for name in only if name not in known]
+        if unknown:
+            _echo_error(
+                f"--only: no connector, flow, service or queue named {', '.join(unknown)} "
+                f"(known: {', '.join(known)})"
+            )
+            sys.exit(EXIT_USAGE)
+    _views_write(explain(app, fmt, only), output)
 
 
 def _run_trace(

@@ -9,6 +9,7 @@ a Mule default or derived, and where it came from.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from mule_emulator.model.config import AppConfig
@@ -25,9 +26,12 @@ _SECTIONS = (
 )
 
 
-def explain(app: AppConfig, fmt: str = "text") -> str:
-    """The whole report for ``app`` in ``fmt`` (text, json or markdown)."""
+def explain(app: AppConfig, fmt: str = "text", only: tuple[str, ...] = ()) -> str:
+    """The report for ``app`` in ``fmt`` (text, json or markdown); ``only`` keeps the
+    connectors, flows, services and queues with these names."""
     eff = effective_app(app)
+    if only:
+        eff = select(eff, only)
     if fmt == "json":
         return json.dumps(to_json(eff), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
@@ -35,6 +39,23 @@ def explain(app: AppConfig, fmt: str = "text") -> str:
     if fmt == "text":
         return to_text(eff)
     raise ValueError(f"unknown explain format {fmt!r}")
+
+
+def select(eff: EffectiveApp, names: tuple[str, ...]) -> EffectiveApp:
+    """Only the top-level parts named in ``names`` (application warnings dropped)."""
+    keep = set(names)
+    return replace(
+        eff,
+        connectors=tuple(p for p in eff.connectors if p.name in keep),
+        flows=tuple(p for p in eff.flows if p.name in keep),
+        services=tuple(p for p in eff.services if p.name in keep),
+        queues=tuple(p for p in eff.queues if p.name in keep),
+        warnings=(),
+    )
+
+
+def part_names(eff: EffectiveApp) -> list[str]:
+    return [p.name for key, _t in _SECTIONS for p in getattr(eff, key)]
 
 
 # ----------------------------------------------------------------------- json
@@ -183,4 +204,4 @@ def to_markdown(eff: EffectiveApp) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-__all__ = ["FORMATS", "explain", "to_json", "to_markdown", "to_text"]
+__all__ = ["FORMATS", "explain", "part_names", "select", "to_json", "to_markdown", "to_text"]

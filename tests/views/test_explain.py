@@ -215,3 +215,14 @@ def test_bad_input_exits_2_without_traceback(tmp_path: Any) -> None:
         assert "Traceback" not in result.output
         missing = CliRunner().invoke(cli, [command, str(tmp_path / "missing.xml")])
         assert missing.exit_code == 2
+
+
+def test_only_keeps_named_parts(make_config: MakeConfig) -> None:
+    path, _app = make_config(ONE_WAY)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["explain", path, "--only", "answer", "--only", "out"])
+    assert result.exit_code == 0
+    assert "Flow answer" in result.output and "Queue out" in result.output
+    assert "Flow receive" not in result.output and "Connector" not in result.output
+    unknown = runner.invoke(cli, ["explain", path, "--only", "nope"])
+    assert unknown.exit_code == 2 and "known: connector.VM.mule.default" in unknown.output
