@@ -7,8 +7,9 @@ per step to a text stream, as text for people or JSON lines for tools. Each line
 - the time in milliseconds since the first traced step;
 - the thread, as the engine names it after Mule (``main`` for the caller,
   ``<connector>.receiver.NN``, ``<connector>.dispatcher.NN``, ``<flow>.stage1.NN``);
-- the flow, the step and its details: processor, queue and its depth right after the
-  hand-off (or right after the take), transaction id;
+- the flow, the step and its details: processor, queue and its depth around the hand-off
+  (hooks report ``depth_before`` for an enqueue, ``depth_after`` for a dequeue, so the
+  line reads ``depth 0->1`` / ``depth 1->0``), transaction id;
 - the message: ``m1``, ``m2`` ... numbered by first appearance (the full id in JSON).
 
 Steps: ``flow`` (a flow's processors start), ``processor``, ``dispatch`` (a one-way
@@ -101,7 +102,8 @@ def _queue_detail(step: str, fields: dict[str, Any]) -> str:
         return f"{queue} depth {after + 1}->{after}"
     if step == "queue-full":
         return f"{queue} still full after {fields.get('timeout_ms')} ms: dispatch fails"
-    return str(queue)
+    depth = fields.get("depth")  # a hook that reports one plain depth
+    return f"{queue} depth={depth}" if depth is not None else str(queue)
 
 
 def _detail(step: str, fields: dict[str, Any]) -> str:
