@@ -12,6 +12,7 @@ element without a builder, so one error names them all with their lines.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,6 +40,7 @@ from mule_emulator.model.config import (
     ProcessingStrategyConfig,
     ProcessorConfig,
     ThreadingProfile,
+    frozen_map,
     merge_threading,
 )
 from mule_emulator.queues.manager import QueueManager
@@ -241,15 +243,29 @@ class BuildContext:
     # ------------------------------------------------------------------ endpoints
 
     def _endpoint_chains(self, cfg: EndpointConfig) -> tuple[list[Processor], list[Processor]]:
-        return self.processors(cfg.processors), self.processors(cfg.response_processors)
+        """The endpoint's processors, plus the global transformers its URI names in
+        ``?transformers=`` / ``?responseTransformers=`` (E11)."""
+        request = self.processors(cfg.processors)
+        response = self.processors(cfg.response_processors)
+        for param, target in (("transformers", request), ("responseTransformers", response)):
+            for name in (cfg.params.get(param) or "").replace(",", " ").split():
+                glob = self.app.global_elements.get(name)
+                if glob is None:
+                    raise UnresolvedReferenceError(
+                        f"No global transformer named '{name}' (from ?{param}=)", cfg.location
+                    )
+                target.append(self.processor(glob))
+        return request, response
 
     def outbound_endpoint(self, cfg: EndpointConfig) -> OutboundEndpoint:
+        cfg = normalize_endpoint(cfg)
         self._check_vm(cfg)
         connector = self.connector_for(cfg)
         processors, response = self._endpoint_chains(cfg)
         return OutboundEndpoint(cfg, connector, processors, response)
 
     def inbound_endpoint(self, cfg: EndpointConfig) -> InboundEndpoint:
+        cfg = normalize_endpoint(cfg)
         self._check_vm(cfg)
         connector = self.connector_for(cfg)
         processors, response = self._endpoint_chains(cfg)
@@ -303,6 +319,21 @@ class BuildContext:
                 f"custom-processing-strategy '{text}' is not supported", global_cfg.location
             )
         return ProcessingStrategy.from_config(global_cfg, global_cfg.kind != "default", defaults)
+
+
+def normalize_endpoint(cfg: EndpointConfig) -> EndpointConfig:
+    """E2: a query written into ``path=`` is not part of the queue name; move it to
+    ``params`` (the endpoint's own params win)."""
+    if "?" not in cfg.path:
+        return cfg
+    path, _, query = cfg.path.partition("?")
+    params: dict[str, str] = {}
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key:
+            params[key] = value
+    params.update(cfg.params)
+    return dataclasses.replace(cfg, path=path, params=frozen_map(params))
 
 
 class TransformerCallable(core.Transformer):
@@ -514,7 +545,7 @@ def _walk_strategy(
 
 
 # Children of known elements that are parts of their parent, not processors.
-_PARTS = {
+_PARTS: set[tuple[str, str]] = {
     (TEST_NS, "return-data"),
     (TEST_NS, "callback"),
     (CORE_NS, "singleton-object"),
