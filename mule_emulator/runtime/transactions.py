@@ -25,6 +25,7 @@ import itertools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -69,6 +70,9 @@ class VMTransaction:
         # Keyed by id(store) to keep one list per queue, in first-touched order.
         self._added: dict[int, tuple[QueueStore, list[Any]]] = {}
         self._removed: dict[int, tuple[QueueStore, list[Any]]] = {}
+        # Takes from persistent queues: reservations that stay on disk until commit.
+        self._reserved: list[Any] = []
+        self.key = f"vm-tx-{self.id}-{uuid.uuid4().hex[:12]}"
 
     # ------------------------------------------------------------ state
 
@@ -117,8 +121,19 @@ class VMTransaction:
         return True
 
     def take(self, store: QueueStore, timeout: float | None) -> Any | None:
-        """Take the head of ``store``; it goes back to the tail if this rolls back."""
+        """Take the head of ``store``; it goes back to the tail if this rolls back.
+
+        From a persistent queue the item is *reserved*: it stays on disk, marked with
+        this transaction, until commit deletes it; a rollback, or a crash before commit,
+        puts it back at the tail (P4, at-least-once)."""
         self._check_active()
+        reserve = getattr(store, "reserve", None)
+        if store.persistent and reserve is not None:
+            reservation = reserve(self.key, timeout)
+            if reservation is None:
+                return None
+            self._reserved.append(reservation)
+            return reservation.item
         # A claim keeps the queue "busy" until this transaction completes, so an idle
         # check never sees a message that a rollback is about to put back.
         claim = getattr(store, "claim", None)
@@ -141,9 +156,19 @@ class VMTransaction:
             self.rollback()
             raise TransactionError("Cannot commit transaction transaction is marked for rollback")
         try:
+            durable = [
+                (store, item)
+                for store, items in self._added.values()
+                if _journaled(store)
+                for item in items
+            ]
+            if self._reserved or durable:
+                # One synced change: reserved takes deleted, persistent puts appended.
+                _persistent().commit(self._reserved, durable)
             for store, items in self._added.values():
-                for item in items:
-                    store.put_now(item)
+                if not _journaled(store):
+                    for item in items:
+                        store.put_now(item)
         finally:
             self._release_claims()
             self._finish(TransactionStatus.COMMITTED)
@@ -153,6 +178,13 @@ class VMTransaction:
         if not self.active:
             return
         try:
+            if self._reserved:
+                try:
+                    _persistent().rollback(self._reserved)
+                except Exception as exc:  # closed or broken: the next start recovers them
+                    log.warning(
+                        "rollback left %d reserved message(s) on disk: %s", len(self._reserved), exc
+                    )
             for store, items in self._removed.values():
                 for item in items:
                     if not store.closed:
@@ -177,16 +209,30 @@ class VMTransaction:
 
     def _finish(self, status: TransactionStatus) -> None:
         if tracing.current.active:  # trace hook
-            tracing.current.emit("tx-commit" if status is TransactionStatus.COMMITTED else "tx-rollback", tx=self.id)  # noqa: E501
+            tracing.current.emit(
+                "tx-commit" if status is TransactionStatus.COMMITTED else "tx-rollback", tx=self.id
+            )
         self.status = status
         self._added.clear()
         self._removed.clear()
+        self._reserved = []
         _unbind(self)
         log.debug("%r", self)
 
     def _check_active(self) -> None:
         if not self.active:
             raise TransactionError(f"Transaction {self!r} is no longer active")
+
+
+def _journaled(store: QueueStore) -> bool:
+    """Whether ``store`` takes part in a transaction through its journal (P4)."""
+    return store.persistent and hasattr(store, "reserve")
+
+
+def _persistent() -> Any:
+    from mule_emulator.queues import persistent
+
+    return persistent
 
 
 # ---------------------------------------------------------------- coordination
@@ -500,7 +546,13 @@ class TransactedPoller:
         def work() -> Any:
             item = queue_take(self.store, self.queue_timeout_s)
             if item is not None and tracing.current.active:  # trace hook
-                tracing.current.emit("dequeue", queue=f"vm://{self.store.name}", depth_after=self.store.size(), message=getattr(item, "id", None), tx=getattr(current_transaction(), "id", None))  # noqa: E501
+                tracing.current.emit(
+                    "dequeue",
+                    queue=f"vm://{self.store.name}",
+                    depth_after=self.store.size(),
+                    message=getattr(item, "id", None),
+                    tx=getattr(current_transaction(), "id", None),
+                )
             if item is None:
                 tx = current_transaction()
                 if tx is not None:

@@ -365,3 +365,41 @@ def test_transactional_scope_rolls_back_with_the_default_strategy_and_commits_af
     result = catch_scope.process(event("kept"))
     assert isinstance(result, MuleEvent)
     assert q.items() == ["kept"] and current_transaction() is None
+
+
+# ------------------------------------------------------------------- persistent queues
+
+
+def test_persistent_take_is_reserved_until_commit_and_rolls_back_to_the_tail(
+    tmp_path: Any,
+) -> None:
+    """P4: a transacted take from a persistent queue stays on disk until commit; a
+    rollback puts it behind the messages already waiting; commit deletes it and makes
+    the transaction's persistent puts visible in the same change."""
+    from mule_emulator.queues.persistent import PersistentQueueStore
+
+    work = PersistentQueueStore("work", 0, tmp_path / "qs")
+    done = PersistentQueueStore("done", 0, tmp_path / "qs")
+    try:
+        work.put("a")
+        work.put("b")
+        t = begin_transaction()
+        assert queue_take(work, 0) == "a"
+        assert work.statistics().in_flight == 1
+        t.rollback()
+        assert work.items() == ["b", "a"]
+        t = begin_transaction()
+        assert queue_take(work, 0) == "b"
+        assert queue_offer(done, "b done", 0)
+        assert done.size() == 0
+        t.commit()
+        assert work.items() == ["a"] and done.items() == ["b done"]
+    finally:
+        work.close()
+        done.close()
+    # Reopened: what was committed is durable.
+    again = PersistentQueueStore("work", 0, tmp_path / "qs")
+    try:
+        assert again.items() == ["a"]
+    finally:
+        again.close()
