@@ -865,3 +865,6 @@ def _register_builtins() -> None:
 
 
 _register_builtins()
+
+
+from mule_emulator.runtime.processors import catalog  # noqa: E402,F401  (routers, scopes, ...)

@@ -1,0 +1,32 @@
+"""The processor families beyond the core set, loaded together.
+
+Importing this module registers the element builders of routers (choice,
+first-successful, round-robin, wire-tap), scopes (async, enricher, foreach,
+until-successful), splitters and aggregators, idempotent filters and transformers, the
+built-in emulations of Mule's Java classes in the class map, and the element names that
+are parts of those elements (``<when>``, ``<enrich>``, ``<add-message-property>`` ...)
+so the start-up support check does not report them as unknown processors.
+"""
+
+from __future__ import annotations
+
+from mule_emulator.runtime import builder
+from mule_emulator.runtime.processors import (
+    builtins,
+    idempotent,
+    routers,
+    scopes,
+    splitters,
+    transformers,
+)
+
+#: Child elements that belong to their parent element rather than being processors.
+PARTS: frozenset[tuple[str, str]] = frozenset(
+    transformers.PARTS | scopes.PARTS | idempotent.PARTS
+)
+
+builder._PARTS.update(PARTS)  # the support check's list of known element parts
+
+MODULES = (builtins, idempotent, routers, scopes, splitters, transformers)
+
+__all__ = ["MODULES", "PARTS"]

@@ -1,0 +1,680 @@
+"""Scopes: async (P-13), enricher (P-21), foreach (P-19a) and until-successful (P-18).
+
+A scope owns a nested chain and decides on which event, in which thread and how often
+it runs: ``async`` hands a copy to its own pool and returns VoidMuleEvent; ``enricher``
+runs on a copy and writes one value back; ``foreach`` runs once per element and returns
+the original event; ``until-successful`` retries its route, in the caller's thread
+(``synchronous="true"``) or on its own pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mule_emulator.errors import ConfigError, MessagingError, SourceLocation, TransactionError
+from mule_emulator.execution.thread_pool import ThreadPool
+from mule_emulator.model.config import (
+    CORE_NS,
+    PROCESSING_STRATEGY_KEYWORDS,
+    ElementConfig,
+    ProcessingStrategyConfig,
+    ThreadingProfile,
+    merge_threading,
+)
+from mule_emulator.runtime import transactions
+from mule_emulator.runtime.builder import BuildContext, element
+from mule_emulator.runtime.flow import ProcessingStrategy
+from mule_emulator.runtime.message import (
+    NULL_PAYLOAD,
+    VOID_EVENT,
+    MuleEvent,
+    MuleMessage,
+    ProcessResult,
+    is_null,
+)
+from mule_emulator.runtime.processors.base import Processor, run_processor
+from mule_emulator.runtime.processors.core import EventFn
+from mule_emulator.runtime.processors.routers import (
+    RoutingError,
+    expression_accepts,
+    processor_children,
+)
+
+log = logging.getLogger("mule.routing")
+
+PoolFactory = Callable[[str, "ThreadingProfile | None"], ThreadPool]
+
+
+def handle_in_flow(event: MuleEvent, work: Callable[[], Any]) -> None:
+    """Run ``work`` as a worker does after a hand-off: failures go to the owning flow's
+    exception strategy (E-2); anything left over is logged (E-13)."""
+    handler = getattr(event.flow, "exception_strategy", None)
+    template = transactions.main_template(None, handler)
+    try:
+        template.execute(work)
+    except MessagingError as error:
+        log.debug("unhandled failure after hand-off in %s: %s", event.flow_name, error)
+    except Exception:
+        log.exception("failure in an asynchronous worker of %s", event.flow_name)
+
+
+# ----------------------------------------------------------------------------- async
+
+
+class AsyncScope(Processor):
+    """``<async>``: copy the event (one-way, not synchronous, no reply-to, copied flow
+    vars and session), run the body on the scope's own pool, return VoidMuleEvent so the
+    caller continues with its own copy (P-13)."""
+
+    kind = "async"
+
+    def __init__(self, body: Processor, pool_factory: Callable[[], ThreadPool]) -> None:
+        self.body = body
+        self._pool_factory = pool_factory
+        self._pool: ThreadPool | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> ThreadPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._pool_factory()
+                self._pool.start()
+            return self._pool
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        if event.transacted:
+            raise MessagingError(
+                "The async scope does not support transactions (async does not support "
+                "transactions)",
+                event=event,
+                cause=TransactionError("async does not support transactions"),
+            )
+        handed = event.copy()
+        handed.exchange_pattern = "one-way"
+        handed.synchronous = False
+        handed.replyto = None
+        self.pool().submit(lambda: handle_in_flow(handed, lambda: self.body.process(handed)))
+        return VOID_EVENT
+
+    def children(self) -> Sequence[Processor]:
+        return (self.body,)
+
+    def start(self) -> None:
+        self.body.start()
+        self.pool()
+
+    def stop(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(5.0)
+        self.body.stop()
+
+
+# ----------------------------------------------------------------------------- enricher
+
+
+class Target:
+    """Where an enricher writes (P-21): the payload, or a key in a scope map."""
+
+    def __init__(self, scope: str, key: str = "") -> None:
+        self.scope = scope
+        self.key = key
+
+    def write(self, event: MuleEvent, value: Any) -> None:
+        if self.scope == "payload":
+            event.message.payload = NULL_PAYLOAD if value is None else value
+            return
+        target: MutableMapping[str, Any]
+        if self.scope == "outbound":
+            target = event.message.outbound
+        elif self.scope == "session":
+            target = event.session.vars
+        else:
+            target = event.flow_vars
+        if is_null(value):
+            target.pop(self.key, None)
+        else:
+            target[self.key] = value
+
+
+_NAME = r"[A-Za-z_$][\w$.-]*"
+_TARGETS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), scope)
+    for p, scope in (
+        (rf"^(?:flowVars|message\.invocationProperties)\.({_NAME})$", "invocation"),
+        (r"^(?:flowVars|message\.invocationProperties)\[\s*['\"](.+)['\"]\s*\]$", "invocation"),
+        (rf"^sessionVars\.({_NAME})$", "session"),
+        (r"^sessionVars\[\s*['\"](.+)['\"]\s*\]$", "session"),
+        (rf"^message\.outboundProperties\.({_NAME})$", "outbound"),
+        (r"^message\.outboundProperties\[\s*['\"](.+)['\"]\s*\]$", "outbound"),
+        (r"^header:(?:OUTBOUND:)?([^:]+)$", "outbound"),
+        (r"^header:INVOCATION:(.+)$", "invocation"),
+        (r"^header:SESSION:(.+)$", "session"),
+        (r"^variable:(.+)$", "invocation"),
+    )
+)
+
+
+def parse_target(text: str, location: SourceLocation | None = None) -> Target:
+    """An enricher ``target`` expression as a ``Target``."""
+    body = text.strip()
+    if body.startswith("#[") and body.endswith("]"):
+        body = body[2:-1].strip()
+    if body in ("payload", "message.payload", "payload:"):
+        return Target("payload")
+    for pattern, scope in _TARGETS:
+        m = pattern.match(body)
+        if m:
+            return Target(scope, m.group(1).strip())
+    raise ConfigError(
+        f"enricher target {text!r} is not supported: use #[flowVars.name], #[sessionVars.name], "
+        "#[message.outboundProperties.name], #[header:OUTBOUND:name], #[variable:name] or "
+        "#[payload]",
+        location,
+    )
+
+
+class Enricher(Processor):
+    """``<enricher source? target?>`` / ``<enrich>`` pairs: the child runs on a full copy;
+    each source is evaluated on its result and written into the original event."""
+
+    kind = "enricher"
+
+    def __init__(
+        self, body: Processor, pairs: Sequence[tuple[EventFn, Target]], propagate_session: bool
+    ) -> None:
+        self.body = body
+        self.pairs = tuple(pairs)
+        self.propagate_session = propagate_session
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        copy = event.copy()
+        result = run_processor(self.body, copy)
+        if isinstance(result, MuleEvent):
+            for source, target in self.pairs:
+                target.write(event, source(result))
+            if self.propagate_session:
+                event.session.vars.update(result.session.vars)
+        return event
+
+    def children(self) -> Sequence[Processor]:
+        return (self.body,)
+
+    def start(self) -> None:
+        self.body.start()
+
+    def stop(self) -> None:
+        self.body.stop()
+
+
+# ----------------------------------------------------------------------------- foreach
+
+
+def split_items(value: Any) -> list[Any] | None:
+    """The parts of a collection value (list, tuple, set, iterator, map entries as
+    (key, value) pairs); None when the value is not a collection."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return list(value)
+    if isinstance(value, str | bytes | bytearray):
+        return None
+    if isinstance(value, Iterable):
+        return list(value)
+    return None
+
+
+class Foreach(Processor):
+    """``<foreach collection? batchSize? rootMessageVariableName counterVariableName>``
+    (P-19a): the body runs once per element (or batch) with flow vars ``counter`` and
+    ``rootMessage``; the results are discarded and the original event is returned."""
+
+    kind = "foreach"
+
+    def __init__(
+        self,
+        body: Processor,
+        collection: EventFn | None,
+        batch_size: int,
+        root_var: str,
+        counter_var: str,
+    ) -> None:
+        self.body = body
+        self.collection = collection
+        self.batch_size = batch_size
+        self.root_var = root_var
+        self.counter_var = counter_var
+
+    def _parts(self, event: MuleEvent) -> list[tuple[MuleMessage, str | None]]:
+        message = event.message
+        value = self.collection(event) if self.collection else message.payload
+        if is_null(value):
+            return []
+        items = split_items(value)
+        if items is None:
+            if self.collection is not None:
+                raise RoutingError(
+                    f"Object {type(value).__name__} is not of the correct type: a collection "
+                    "was expected",
+                    event=event,
+                )
+            items = [value]
+        is_map = isinstance(value, Mapping)
+        if self.batch_size > 1 and not is_map:
+            items = [items[i : i + self.batch_size] for i in range(0, len(items), self.batch_size)]
+        parts: list[tuple[MuleMessage, str | None]] = []
+        for item in items:
+            if is_map:
+                key, payload = item
+                parts.append((MuleMessage(payload), str(key)))
+            elif self.collection is None:
+                parts.append(
+                    (MuleMessage(item, inbound=message.inbound, outbound=message.outbound), None)
+                )
+            else:
+                parts.append((MuleMessage(item), None))
+        return parts
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        saved = {
+            name: event.flow_vars.get(name, _MISSING) for name in (self.root_var, self.counter_var)
+        }
+        event.flow_vars[self.root_var] = event.message
+        try:
+            for counter, (message, key) in enumerate(self._parts(event), start=1):
+                part = event.with_message(message)
+                part.flow_vars[self.counter_var] = counter
+                if key is not None:
+                    part.flow_vars["key"] = key
+                run_processor(self.body, part)
+        finally:
+            for name, value in saved.items():
+                if value is _MISSING:
+                    event.flow_vars.pop(name, None)
+                else:
+                    event.flow_vars[name] = value
+        return event
+
+    def children(self) -> Sequence[Processor]:
+        return (self.body,)
+
+    def start(self) -> None:
+        self.body.start()
+
+    def stop(self) -> None:
+        self.body.stop()
+
+
+_MISSING = object()
+
+
+# ----------------------------------------------------------------------------- until-successful
+
+ATTEMPT_COUNT = "process.attempt.count"
+
+
+class RetryPolicyExhaustedError(RoutingError):
+    """Mule's RetryPolicyExhaustedException (asynchronous until-successful)."""
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    max_retries: int = 5
+    millis_between_retries: int = 60_000
+    failed: Callable[[MuleEvent], bool] | None = None
+    ack: EventFn | None = None
+
+    def is_failure(self, result: ProcessResult) -> bool:
+        if not isinstance(result, MuleEvent):
+            return False
+        if self.failed is not None:
+            return self.failed(result)
+        return result.message.exception_payload is not None
+
+
+class UntilSuccessful(Processor):
+    """``<until-successful>`` (P-18). Synchronous: attempts in the caller's thread,
+    each on a fresh copy, sleeping between them; exhaustion raises. Asynchronous: the
+    event is kept, the caller gets VoidMuleEvent (or the ``ackExpression`` value) and a
+    pool thread retries; exhaustion goes to the dead-letter processor with an exception
+    payload, else to the flow's exception strategy."""
+
+    kind = "until-successful"
+
+    def __init__(
+        self,
+        route: Processor,
+        settings: RetrySettings,
+        synchronous: bool,
+        pool_factory: Callable[[], ThreadPool] | None = None,
+        dead_letter: Processor | None = None,
+    ) -> None:
+        self.route = route
+        self.settings = settings
+        self.synchronous = synchronous
+        self.dead_letter = dead_letter
+        self._pool_factory = pool_factory
+        self._pool: ThreadPool | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        #: Events waiting for another attempt (the emulated object store), by message id.
+        self.pending: dict[str, MuleEvent] = {}
+
+    # -- one attempt ----------------------------------------------------------------
+
+    def _attempt(self, event: MuleEvent) -> tuple[bool, ProcessResult, BaseException | None]:
+        try:
+            result = run_processor(self.route, event)
+        except MessagingError as error:
+            return False, None, error
+        if self.settings.is_failure(result):
+            return False, result, None
+        return True, result, None
+
+    def _wait(self) -> bool:
+        """Sleep between attempts; False when the scope is stopping."""
+        return not self._stopping.wait(self.settings.millis_between_retries / 1000.0)
+
+    # -- synchronous ------------------------------------------------------------------
+
+    def _process_sync(self, event: MuleEvent) -> ProcessResult:
+        last: BaseException | None = None
+        for attempt in range(self.settings.max_retries + 1):
+            if attempt and not self._wait():
+                break
+            ok, result, error = self._attempt(event.copy())
+            if ok:
+                if isinstance(result, MuleEvent):
+                    event.flow_vars.update(result.flow_vars)
+                    event.session.merge(result.session)
+                    merged = result.with_message(result.message)
+                    merged.flow_vars = event.flow_vars
+                    merged.session = event.session
+                    return self._ack(merged)
+                return result
+            last = error
+        failure = RoutingError(
+            f"until-successful retries exhausted ({self.settings.max_retries} retries)",
+            event=event,
+        )
+        if last is not None:
+            failure.__cause__ = last
+        raise failure
+
+    def _ack(self, event: MuleEvent) -> MuleEvent:
+        if self.settings.ack is None:
+            return event
+        event.message.payload = self.settings.ack(event)
+        return event
+
+    # -- asynchronous -----------------------------------------------------------------
+
+    def pool(self) -> ThreadPool:
+        assert self._pool_factory is not None
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._pool_factory()
+                self._pool.start()
+            return self._pool
+
+    def _process_async(self, event: MuleEvent) -> ProcessResult:
+        stored = event.copy()
+        stored.synchronous = False
+        stored.exchange_pattern = "one-way"
+        with self._lock:
+            self.pending[stored.message.id] = stored
+        self.pool().submit(lambda: handle_in_flow(stored, lambda: self._retry_loop(stored)))
+        if self.settings.ack is not None:
+            acked = event.copy()
+            acked.message.payload = self.settings.ack(event)
+            return acked
+        return VOID_EVENT
+
+    def _retry_loop(self, event: MuleEvent) -> None:
+        last: BaseException | None = None
+        try:
+            for attempt in range(1, self.settings.max_retries + 2):
+                if attempt > 1 and not self._wait():
+                    return
+                candidate = event.copy()
+                candidate.flow_vars[ATTEMPT_COUNT] = attempt
+                ok, _result, error = self._attempt(candidate)
+                if ok:
+                    return
+                last = error
+        finally:
+            with self._lock:
+                self.pending.pop(event.message.id, None)
+        self._exhausted(event, last)
+
+    def _exhausted(self, event: MuleEvent, last: BaseException | None) -> None:
+        error = RetryPolicyExhaustedError(
+            f"until-successful retries exhausted ({self.settings.max_retries} retries)",
+            event=event,
+        )
+        if last is not None:
+            error.__cause__ = last
+        if self.dead_letter is None:
+            raise error
+        from mule_emulator.runtime.message import ExceptionPayload
+
+        event.message.exception_payload = ExceptionPayload.of(error)
+        try:
+            run_processor(self.dead_letter, event)
+        except MessagingError as dlq_error:
+            log.error("until-successful: the dead-letter processor failed: %s", dlq_error)
+
+    # -- processor -------------------------------------------------------------------
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        if self.synchronous:
+            return self._process_sync(event)
+        return self._process_async(event)
+
+    def children(self) -> Sequence[Processor]:
+        return (self.route,) if self.dead_letter is None else (self.route, self.dead_letter)
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self.route.start()
+        if not self.synchronous:
+            self.pool()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(5.0)
+        self.route.stop()
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def _body(ctx: BuildContext, cfg: ElementConfig, skip: Sequence[str] = ()) -> Processor:
+    children = [
+        c for c in processor_children(cfg) if not (isinstance(c, ElementConfig) and c.name in skip)
+    ]
+    return ctx.chain(children)
+
+
+def _strategy(ctx: BuildContext, text: str | None, cfg: ElementConfig) -> ProcessingStrategy:
+    defaults = ctx.app.configuration.default_threading
+    name = text or "queued-asynchronous"
+    if name in PROCESSING_STRATEGY_KEYWORDS:
+        if name not in ("asynchronous", "queued-asynchronous"):
+            raise ConfigError(
+                f"<async processingStrategy='{name}'> is not an asynchronous strategy",
+                cfg.location,
+            )
+        return ProcessingStrategy.from_config(ProcessingStrategyConfig(kind=name), True, defaults)
+    global_cfg = ctx.app.processing_strategies.get(name)
+    if global_cfg is None:
+        raise ConfigError(f"<async>: no processing strategy named '{name}'", cfg.location)
+    return ProcessingStrategy.from_config(global_cfg, True, defaults)
+
+
+def _pool_maker(
+    ctx: BuildContext, name: str, profile: ThreadingProfile | None, queued: bool
+) -> Callable[[], ThreadPool]:
+    merged = merge_threading(profile)
+    if queued and not merged.max_buffer_size:
+        # A queued strategy holds 4 x maxThreadsActive events before the pool is exhausted.
+        from dataclasses import replace
+
+        merged = replace(merged, max_buffer_size=4 * (merged.max_threads_active or 16))
+    return lambda: ctx.pool_factory(name, merged)
+
+
+@element(CORE_NS, "async")
+def _async(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    strategy = _strategy(ctx, cfg.attr("processingStrategy"), cfg)
+    name = f"async.{cfg.attr('name') or cfg.location.line or 'scope'}"
+    queued = strategy.kind == "queued-asynchronous"
+    return AsyncScope(_body(ctx, cfg), _pool_maker(ctx, name, strategy.threading, queued))
+
+
+@element(CORE_NS, "enricher")
+def _enricher(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    pairs: list[tuple[EventFn, Target]] = []
+    enrich = cfg.children_named("enrich")
+    specs = [(e.attr("source"), e.attr("target"), e.location) for e in enrich]
+    if cfg.attr("source") or cfg.attr("target") or not specs:
+        specs.insert(0, (cfg.attr("source"), cfg.attr("target"), cfg.location))
+    for source, target, location in specs:
+        source_fn = ctx.evaluator.expression(source or "#[payload]", location)
+        pairs.append((source_fn, parse_target(target or "#[payload]", location)))
+    body_cfgs = [c for c in processor_children(cfg) if c not in enrich]
+    if len(body_cfgs) != 1:
+        raise ConfigError(
+            "<enricher> needs exactly one processor (use <processor-chain> for several)",
+            cfg.location,
+        )
+    propagate = ctx.app.configuration.enricher_propagates_session_variable_changes
+    return Enricher(ctx.processor(body_cfgs[0]), pairs, bool(propagate))
+
+
+@element(CORE_NS, "foreach")
+def _foreach(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    collection = cfg.attr("collection")
+    batch = cfg.attr("batchSize")
+    return Foreach(
+        _body(ctx, cfg),
+        ctx.evaluator.expression(collection, cfg.location) if collection else None,
+        int(batch) if batch else 1,
+        cfg.attr("rootMessageVariableName") or "rootMessage",
+        cfg.attr("counterVariableName") or "counter",
+    )
+
+
+@element(CORE_NS, "until-successful")
+def _until_successful(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    millis = cfg.attr("millisBetweenRetries")
+    seconds = cfg.attr("secondsBetweenRetries")
+    if millis and seconds:
+        raise ConfigError(
+            "<until-successful>: millisBetweenRetries and secondsBetweenRetries cannot both be set",
+            cfg.location,
+        )
+    interval = int(millis) if millis else (int(seconds) * 1000 if seconds else 60_000)
+    failure = cfg.attr("failureExpression")
+    ack = cfg.attr("ackExpression")
+    failed_fn = ctx.evaluator.expression(failure, cfg.location) if failure else None
+    settings = RetrySettings(
+        max_retries=int(cfg.attr("maxRetries") or 5),
+        millis_between_retries=interval,
+        failed=(lambda e: expression_accepts(failed_fn(e))) if failed_fn else None,
+        ack=ctx.evaluator.expression(ack, cfg.location) if ack else None,
+    )
+    synchronous = (cfg.attr("synchronous") or "false").strip().lower() == "true"
+    profile_cfg = cfg.child("threading-profile")
+    store_ref = cfg.attr("objectStore-ref")
+    dlq_ref = cfg.attr("deadLetterQueue-ref")
+    body_cfgs = [
+        c
+        for c in processor_children(cfg)
+        if not (isinstance(c, ElementConfig) and c.name == "threading-profile")
+    ]
+    if len(body_cfgs) != 1:
+        raise ConfigError(
+            "<until-successful> needs exactly one processor (use <processor-chain> for several)",
+            cfg.location,
+        )
+    route = ctx.processor(body_cfgs[0])
+    if synchronous:
+        if store_ref or dlq_ref or profile_cfg is not None:
+            raise ConfigError(
+                "<until-successful synchronous='true'> takes no objectStore-ref, "
+                "deadLetterQueue-ref or threading-profile",
+                cfg.location,
+            )
+        return UntilSuccessful(route, settings, True)
+    if not store_ref:
+        raise ConfigError(
+            "A ListableObjectStore must be configured on UntilSuccessful.", cfg.location
+        )
+    if store_ref not in ctx.app.beans and store_ref not in ctx.app.global_elements:
+        raise ConfigError(f"<until-successful>: no object store named '{store_ref}'", cfg.location)
+    dead_letter = _reference(ctx, dlq_ref, cfg) if dlq_ref else None
+    profile = _threading_profile(profile_cfg) if profile_cfg is not None else None
+    merged = merge_threading(profile, ctx.app.configuration.default_threading)
+    name = f"until-successful.{cfg.location.line or 'scope'}"
+    return UntilSuccessful(
+        route, settings, False, lambda: ctx.pool_factory(name, merged), dead_letter
+    )
+
+
+def _threading_profile(cfg: ElementConfig) -> ThreadingProfile:
+    def number(name: str) -> int | None:
+        value = cfg.attr(name)
+        return int(value) if value else None
+
+    action = cfg.attr("poolExhaustedAction")
+    do_threading = cfg.attr("doThreading")
+    return ThreadingProfile(
+        max_threads_active=number("maxThreadsActive"),
+        max_threads_idle=number("maxThreadsIdle"),
+        thread_ttl_ms=number("threadTTL"),
+        pool_exhausted_action=action.upper() if action else None,
+        thread_wait_timeout_ms=number("threadWaitTimeout"),
+        max_buffer_size=number("maxBufferSize"),
+        do_threading=None if do_threading is None else do_threading.lower() == "true",
+        location=cfg.location,
+    )
+
+
+def _reference(ctx: BuildContext, name: str, cfg: ElementConfig) -> Processor:
+    """A named global endpoint, processor, flow or sub-flow."""
+    endpoint = ctx.global_endpoint(name)
+    if endpoint is not None:
+        return ctx.outbound_endpoint(endpoint)
+    target = ctx.app.global_elements.get(name)
+    if target is not None:
+        return ctx.processor(target)
+    return ctx.flow_ref_target(name, cfg.location)
+
+
+#: Children that are parts of these elements, not processors.
+PARTS: set[tuple[str, str]] = {(CORE_NS, "enrich"), (CORE_NS, "threading-profile")}
+
+
+__all__ = [
+    "ATTEMPT_COUNT",
+    "AsyncScope",
+    "Enricher",
+    "Foreach",
+    "RetryPolicyExhaustedError",
+    "RetrySettings",
+    "Target",
+    "UntilSuccessful",
+    "handle_in_flow",
+    "parse_target",
+    "split_items",
+]
