@@ -600,8 +600,15 @@ def _check_redelivery(
     sources: Sequence[EndpointConfig],
     es: ExceptionStrategyConfig | None,
 ) -> list[Problem]:
+    # An endpoint's own idempotent-redelivery-policy bounds redelivery (dead-letter
+    # queue, or the exhausted message is consumed), so it is not endless.
     transacted = [
-        e for e in sources if e.one_way and e.transaction is not None and e.transaction.transacted
+        e
+        for e in sources
+        if e.one_way
+        and e.transaction is not None
+        and e.transaction.transacted
+        and e.redelivery_policy is None
     ]
     if not transacted:
         return []

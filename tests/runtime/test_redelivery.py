@@ -317,3 +317,36 @@ def test_default_strategy_reply_to_a_request_response_caller(tmp_path: Path) -> 
         reply = app.client.send("vm://rr", "m")
         assert reply is not None and reply.payload is NULL_PAYLOAD
         assert reply.exception_payload is not None
+
+
+def _rules(folder: Path, body: str) -> list[str]:
+    from mule_emulator.model.validator import validate_files
+
+    path = folder / "checked.xml"
+    path.write_text(_tx_helpers.HEADER + body + "\n</mule>\n", encoding="utf-8")
+    return [p.rule for f in validate_files([str(path)]) for p in f.problems]
+
+
+def test_validator_warns_about_endless_redelivery_unless_the_endpoint_bounds_it(
+    tmp_path: Path,
+) -> None:
+    """MULE601 (checks.py): a transacted one-way source with a rollback strategy without
+    maxRedeliveryAttempts loops forever; an idempotent-redelivery-policy bounds it."""
+    endless = """
+    <flow name="f">
+        <vm:inbound-endpoint path="in"><vm:transaction action="ALWAYS_BEGIN"/></vm:inbound-endpoint>
+        <logger/>
+        <rollback-exception-strategy/>
+    </flow>"""
+    assert "MULE601" in _rules(tmp_path, endless)
+    bounded = endless.replace(
+        '<vm:transaction action="ALWAYS_BEGIN"/>',
+        '<idempotent-redelivery-policy maxRedeliveryCount="2"/>'
+        '<vm:transaction action="ALWAYS_BEGIN"/>',
+    )
+    assert "MULE601" not in _rules(tmp_path, bounded)
+    limited = endless.replace(
+        "<rollback-exception-strategy/>",
+        '<rollback-exception-strategy maxRedeliveryAttempts="2"/>',
+    )
+    assert "MULE601" not in _rules(tmp_path, limited)
