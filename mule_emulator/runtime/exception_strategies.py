@@ -478,16 +478,22 @@ class ReferenceExceptionStrategy(ExceptionStrategy):
 
 
 def caller_reply(
-    outcome: ProcessResult | MessagingError, *, request_response: bool
+    outcome: ProcessResult | MessagingError,
+    *,
+    request_response: bool,
+    handled_failure: bool = False,
 ) -> MuleMessage | None:
     """What a VM caller's ``send`` gets back from an inbound endpoint (E-11, R9, VM-7).
 
     ``outcome`` is the flow's result or the ``MessagingError`` that escaped the main
-    template (its event is the strategy's result). A one-way endpoint always answers
-    None in Mule 3.9 (MULE-13164, ``VMMessageReceiver.returnEvent``), even when a catch
-    strategy handled the failure.
+    template (its event is the strategy's result). A one-way endpoint answers None
+    (MULE-13164, ``VMMessageReceiver.returnEvent``), except after a *handled* failure
+    (``handled_failure``: a catch strategy, or an exhausted redelivery with an exceeded
+    block) when the flow ran in the caller's thread: the main execution template returns
+    the strategy's result itself, before ``returnEvent`` is consulted, so the caller gets
+    it (VM-7 quirk, CatchExceptionStrategyTestCase#testCatchWithComponent).
     """
-    if not request_response:
+    if not request_response and not handled_failure:
         return None
     event = outcome.event if isinstance(outcome, MessagingError) else not_void(outcome)
     if not isinstance(event, MuleEvent):

@@ -456,11 +456,14 @@ def test_choice_validation() -> None:
 # ------------------------------------------------------------------- caller's view (E-11)
 
 
-def test_one_way_endpoint_always_answers_null() -> None:
+def test_one_way_endpoint_answers_null_except_after_a_handled_failure() -> None:
     outcome = run_flow(CatchExceptionStrategy(chain=Chain([Append(" c")])), fail)
     assert isinstance(outcome, MuleEvent)
     assert caller_reply(outcome, request_response=False) is None
     assert caller_reply(outcome, request_response=True) is not None
+    # VM-7 quirk: the catch result reaches a caller whose send ran the flow in its thread.
+    quirk = caller_reply(outcome, request_response=False, handled_failure=True)
+    assert quirk is not None and quirk.payload == outcome.message.payload
 
 
 def test_request_response_success_returns_the_flow_result() -> None:
