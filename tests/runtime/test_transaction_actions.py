@@ -294,3 +294,37 @@ def test_inbound_endpoint_action_called_without_a_transaction(
     assert reply is not None and reply.exception_payload is None
     got = inbound_app.client.request(f"vm://callee-out-{s}", 0.5)
     assert got is not None and got.payload == "m"
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        '<xa-transaction action="ALWAYS_BEGIN"/>',
+        '<custom-transaction action="ALWAYS_BEGIN" '
+        'factory-class="org.mule.transport.vm.VMTransactionFactory"/>',
+    ],
+)
+def test_xa_and_custom_vm_transactions_cover_queue_operations(tmp_path: Path, element: str) -> None:
+    """T1/T8: ``custom-transaction`` with the VM factory is a VM transaction and
+    ``xa-transaction`` is emulated as one local transaction over the VM queues."""
+    app = write_app(
+        tmp_path,
+        f"""
+    <flow name="tx">
+        <vm:inbound-endpoint path="in" exchange-pattern="request-response">
+            {element}
+        </vm:inbound-endpoint>
+        <vm:outbound-endpoint path="out"/>
+        <choice>
+            <when expression="#[payload == 'fail']"><test:component throwException="true"/></when>
+            <otherwise><logger/></otherwise>
+        </choice>
+    </flow>""",
+    )
+    with running(app):
+        assert app.client.send("vm://in", "fail") is not None
+        assert app.client.request("vm://out", 0.05) is None
+        reply = app.client.send("vm://in", "ok")
+        assert reply is not None and reply.exception_payload is None
+        got = app.client.request("vm://out", 1)
+        assert got is not None and got.payload == "ok"
