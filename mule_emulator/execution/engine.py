@@ -78,6 +78,7 @@ class Engine:
         self._components: dict[str, list[Startable]] = {p: [] for p in PHASES}
         self._pools: dict[str, list[ThreadPool]] = {p: [] for p in PHASES}
         self._queues: list[QueueStore] = []
+        self._adopted: list[ThreadPool] = []  # in "stage" until a phase claims them
         self._started = False
         self._starting: list[tuple[str, Startable]] = []
 
@@ -91,11 +92,25 @@ class Engine:
         self._check_phase(phase)
         with self._lock:
             current = self._phase_of(pool)
+            if current is not None and any(pool is p for p in self._adopted):
+                self._adopted = [p for p in self._adopted if p is not pool]
+                self._pools[current].remove(pool)
+                current = None
             if current is not None:
                 if PHASES.index(phase) >= PHASES.index(current):
                     return pool  # already stopped at least as late
                 self._pools[current].remove(pool)
             self._pools[phase].append(pool)
+        return pool
+
+    def adopt_pool(self, pool: ThreadPool) -> ThreadPool:
+        """Own a pool whose users are not known yet (a factory made it): it stops with
+        the stages unless a later ``register_pool`` (a receiver's, a dispatcher's)
+        claims it for its own phase."""
+        with self._lock:
+            if self._phase_of(pool) is None:
+                self._pools["stage"].append(pool)
+                self._adopted.append(pool)
         return pool
 
     def register(self, component: Startable, phase: str) -> Startable:
@@ -177,6 +192,12 @@ class Engine:
         clean = True
         for phase in reversed(PHASES):
             deadline = time.monotonic() + max(0.0, bound)
+            # Tell every part of the phase first, so that they wind down together and
+            # the bound is not spent waiting for them one after the other.
+            for comp in self._components[phase]:
+                signal = getattr(comp, "signal_stop", None)
+                if callable(signal):
+                    signal()
             for comp in reversed(self._components[phase]):
                 remaining = max(0.0, deadline - time.monotonic())
                 if comp.stop(remaining) is False:

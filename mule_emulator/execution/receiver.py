@@ -116,6 +116,11 @@ class _PollLoops:
                 self._own_threads.append(t)
                 t.start()
 
+    def signal_stop(self) -> None:
+        """Ask the loops to end after their current pass, without waiting."""
+        self._stopping.set()
+        self.queue.wake()
+
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask the loops to end after their current pass; wait up to ``timeout`` seconds.
 
@@ -166,6 +171,8 @@ class PollingReceiver(_PollLoops):
     ``on_message(message)`` runs on a receiver-pool thread (or in the poller under
     RUN). ``rebuild(message)``, when given, is applied to messages 2..n of a batch (the
     R3 quirk: Mule rebuilds them, giving a new id and dropping attachments).
+    ``on_take(message)``, when given, is told in the poller thread about every message
+    as it leaves the queue (the runtime's trace hook).
     """
 
     def __init__(
@@ -178,11 +185,13 @@ class PollingReceiver(_PollLoops):
         initial_delay_s: float = 0.0,
         rebuild: Callable[[Any], Any] | None = None,
         on_error: ErrorHandler | None = None,
+        on_take: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__(name, queue, pool, 1, initial_delay_s, on_error)
         self.on_message = on_message
         self.queue_timeout_s = queue_timeout_s
         self.rebuild = rebuild
+        self.on_take = on_take
         self.lost = 0  # messages polled but never handed on (the pool refused them)
 
     def batch_size(self, available: int) -> int:
@@ -209,6 +218,8 @@ class PollingReceiver(_PollLoops):
         handed = 0
         try:
             for message in messages:
+                if self.on_take is not None:
+                    self.on_take(message)
                 self.pool.submit(self._work_item(message))
                 handed += 1
                 self.queue.release_claim()
@@ -246,7 +257,7 @@ class TransactedReceiver(_PollLoops):
         name: str,
         queue: QueueStore,
         pool: ThreadPool,
-        transacted_take_and_process: Callable[[], None],
+        transacted_take_and_process: Callable[[], object],
         workers: int = 4,
         idle_wait_s: float = TRANSACTED_IDLE_WAIT_S,
         initial_delay_s: float = 0.0,

@@ -77,8 +77,10 @@ class SedaStage:
         queue_timeout_s: float = 0.2,
         offer_timeout_s: float = 30.0,
         on_reject: Callable[[Any, BaseException], None] | None = None,
+        on_take: Callable[[Any], None] | None = None,
     ) -> None:
         self.name = name
+        self.on_take = on_take  # told about each event as it leaves the queue (tracing)
         self.queue = queue
         self.pool = pool
         self.process = process
@@ -160,6 +162,8 @@ class SedaStage:
             if self._paused and not self._stopping.is_set():
                 self.queue.untake(event)  # paused while waiting: put it back at the head
                 return False
+            if self.on_take is not None:
+                self.on_take(event)
             try:
                 self.pool.submit(lambda: self.process(event))
             except Exception as exc:
@@ -210,6 +214,13 @@ class SedaStage:
                 target=self._run, name=f"{self.name}.poller", daemon=False
             )
             self._own_thread.start()
+
+    def signal_stop(self) -> None:
+        """Ask the poller to finish by the stop rule (drain or not), without waiting."""
+        self._stopping.set()
+        self.queue.wake()
+        with self._cond:
+            self._cond.notify_all()
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop the poller after draining (transient queue) or at once (persistent).

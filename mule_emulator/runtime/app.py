@@ -1,10 +1,19 @@
 """MuleApp: one running application, and ``load_app`` (files → AppConfig → live objects).
 
+The application owns ONE ``Engine`` (``execution/engine.py``), the only owner of
+threads: connectors register their dispatchers, flows and services their SEDA stages
+and pools, and every one-way inbound endpoint gets a receiver (``PollingReceiver``, or
+``TransactedReceiver`` when the endpoint is transacted, R2-R4) on its connector's
+receiver pool. Pools made by the builder's pool factory (async scopes, until-successful
+...) are adopted by the engine too, so ``wait_until_idle`` and ``stop`` see them.
+
 Start order follows Mule: connectors, then each flow's pipeline (processors, stage),
-then the message sources once everything else runs (F-3). A graceful stop reverses it:
-receivers first, then stages (transient queues drained), pools, and finally the queue
-manager. A crash stop ends the threads without draining: whatever was only in memory is
-lost, as in a killed process.
+then the message sources once everything else runs (F-3); the engine starts
+dispatchers → stages → receivers. A graceful stop reverses it: receivers first, then
+stages (transient queues drained, S-6), then dispatchers, each followed by its pools,
+and finally the queue manager. A crash stop closes the queues first, so that the
+threads end without draining: whatever was only in memory is lost, as in a killed
+process.
 """
 
 from __future__ import annotations
@@ -13,7 +22,6 @@ import functools
 import importlib
 import logging
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -24,10 +32,21 @@ from mule_emulator.errors import (
     ConfigError,
     LifecycleError,
     MessagingError,
-    QueueClosedError,
 )
+from mule_emulator.execution.engine import Engine, EngineStatistics
+from mule_emulator.execution.receiver import (
+    PollingReceiver,
+    TransactedReceiver,
+    transacted_worker_count,
+)
+from mule_emulator.execution.seda_stage import SedaStage
 from mule_emulator.execution.thread_pool import ThreadPool
-from mule_emulator.model.config import AppConfig, ThreadingProfile
+from mule_emulator.model.config import (
+    DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    AppConfig,
+    ThreadingProfile,
+    merge_threading,
+)
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStatistics, QueueStore
 from mule_emulator.runtime import redelivery, transactional_scope, transactions
@@ -45,91 +64,6 @@ log = logging.getLogger("mule.application")
 
 RECEIVER_START_DELAY_PROPERTY = "mule.vm.receiverStartDelayMs"
 POLL_SLICE_S = 0.02
-
-
-class OneWayReceiver:
-    """A VM one-way receiver (R1, R3): a polling loop on the connector's receiver pool;
-    each polled message is processed as its own task on that pool."""
-
-    def __init__(self, endpoint: InboundEndpoint, start_delay_s: float) -> None:
-        self.endpoint = endpoint
-        self.connector = endpoint.connector
-        self.start_delay_s = start_delay_s
-        self._running = False
-        self._stopped = threading.Event()
-        self._done = threading.Event()
-        self._done.set()
-
-    @property
-    def store(self) -> QueueStore:
-        return self.connector.queue(self.endpoint.path)
-
-    def start(self) -> None:
-        # Q6: the receiver's connect creates its queue, so a persistent queue comes back
-        # from disk now and what it holds counts for the idle check (P6).
-        self.connector.queue(self.endpoint.path)
-        self._running = True
-        self._stopped.clear()
-        self._done.clear()
-        self.connector.receiver_pool.submit(self._loop)
-
-    def _loop(self) -> None:
-        try:
-            if self._stopped.wait(self.start_delay_s):
-                return
-            while self._running:
-                self.poll_once()
-        finally:
-            self._done.set()
-
-    def poll_once(self) -> int:
-        """One poll cycle (R3); returns how many messages were taken."""
-        store = self.store
-        pool = self.connector.receiver_pool
-        available = store.size()
-        batch = max(1, min(available, pool.max_threads // 2 - 1)) if available > 0 else 0
-        try:
-            # A short slice of queueTimeout: the loop polls again at once, so nothing
-            # observable changes, and a stop is noticed within the slice.
-            first = store.take(min(self.connector.queue_timeout_s, POLL_SLICE_S))
-        except QueueClosedError:
-            self._running = False
-            return 0
-        if first is None:
-            return 0
-        items = [first, *store.take_batch(batch)] if batch else [first]
-        for item in items:
-            if tracing.current.active:  # trace hook
-                tracing.current.emit(
-                    "dequeue",
-                    flow=getattr(self.endpoint.flow, "name", None),
-                    queue=f"vm://{self.endpoint.path}",
-                    depth_after=store.size(),
-                    message=getattr(item, "id", None),
-                )
-            pool.submit(functools.partial(self.route, item))
-        return len(items)
-
-    def route(self, message: Any) -> None:
-        flow = self.endpoint.flow
-        assert flow is not None
-        template = transactions.main_template(
-            self.endpoint.config.transaction, flow.exception_strategy
-        )
-        try:
-            template.execute(lambda: self.endpoint.route(message))
-        except MessagingError as error:
-            log.debug("Message from %s failed: %s", self.endpoint.uri, error)
-        except Exception:
-            log.exception("Message from %s failed", self.endpoint.uri)
-
-    def signal_stop(self) -> None:
-        self._running = False
-        self._stopped.set()
-
-    def stop(self, wait_s: float = 5.0) -> None:
-        self.signal_stop()
-        self._done.wait(wait_s)
 
 
 class MuleApp:
@@ -152,8 +86,7 @@ class MuleApp:
         self._lock = threading.RLock()
         self._running = False
         self._stale = False
-        self._pools: list[ThreadPool] = []
-        self._receivers: list[Any] = []
+        self._receivers: list[PollingReceiver | TransactedReceiver] = []
         check_supported(config)
         self.class_map.check(config.classes)
         self._build()
@@ -161,13 +94,8 @@ class MuleApp:
     # ------------------------------------------------------------------ building
 
     def _pool(self, name: str, profile: ThreadingProfile | None) -> ThreadPool:
-        pool = ThreadPool(name, profile)
-        self._pools.append(pool)
-        return pool
-
-    def _queue(self, name: str, capacity: int) -> QueueStore:
-        self.queue_manager.configure(name, capacity, False)
-        return self.queue_manager.get(name)
+        """The builder's pool factory: every pool it makes belongs to the engine."""
+        return self.engine.adopt_pool(ThreadPool(name, profile))
 
     def _persistent_factory(self) -> Any:
         persistent = _optional_module("mule_emulator.queues.persistent")
@@ -188,8 +116,8 @@ class MuleApp:
         """AppConfig → connectors, flows, endpoints (unstarted)."""
         from mule_emulator.runtime.exception_strategies import ExceptionStrategyFactory
 
-        self._pools = []
         self.queue_manager = QueueManager(self._persistent_factory())
+        self.engine = Engine(self._shutdown_timeout_s(), self.queue_manager)
         evaluator = Evaluator({"name": self.name, "work_dir": str(self.work_dir or "")})
         ctx = BuildContext(
             app=self.config,
@@ -205,6 +133,7 @@ class MuleApp:
             compile_boolean=lambda text: evaluator.boolean(text),
             resolve_class=self.class_map.resolve,
         )
+        ctx.extra["engine"] = self.engine
         for connector_config in connector_configs(self.config).values():
             ctx.add_connector(connector_config)
         flows: list[Flow] = []
@@ -215,7 +144,8 @@ class MuleApp:
                 strategy,
                 ctx.exception_factory.for_construct(flow_config.exception_strategy),
                 pool_factory=self._pool,
-                queue_factory=self._queue,
+                queue_manager=self.queue_manager,
+                engine=self.engine,
             )
             ctx.flows[flow.name] = flow
             flows.append(flow)
@@ -250,18 +180,7 @@ class MuleApp:
     @staticmethod
     def _validate_strategy(flow: Flow, endpoint: InboundEndpoint) -> None:
         """F-8: an explicit async strategy refuses request-response/transacted sources."""
-        strategy = flow.strategy
-        if (
-            strategy.explicit
-            and strategy.kind
-            in (
-                "asynchronous",
-                "queued-asynchronous",
-                "thread-per-processor",
-                "queued-thread-per-processor",
-            )
-            and (not endpoint.one_way or endpoint.transacted)
-        ):
+        if flow.strategy.strict_async and (not endpoint.one_way or endpoint.transacted):
             raise ConfigError(
                 f"Flow '{flow.name}': One of the inbound endpoint configured on this Flow is not "
                 f"compatible with an asynchronous processing strategy. Either because it's "
@@ -275,85 +194,169 @@ class MuleApp:
     def running(self) -> bool:
         return self._running
 
-    @property
-    def engine(self) -> MuleApp:
-        """The object that owns every thread of the application (this app for now)."""
-        return self
+    def _shutdown_timeout_s(self) -> float:
+        ms = self.config.configuration.shutdown_timeout_ms
+        return (ms if ms is not None else DEFAULT_SHUTDOWN_TIMEOUT_MS) / 1000.0
 
     def check_running(self) -> None:
         if not self._running:
             raise LifecycleError(f"Application '{self.name}' is not started")
 
     def start(self) -> None:
-        """Connectors → flow pipelines → message sources (F-3)."""
+        """Connectors → flow pipelines → message sources (F-3), then the engine starts
+        the threads: dispatchers → stages → receivers. A part that fails to start stops
+        what had started and the error is raised."""
         with self._lock:
             if self._running:
                 return
             if self._stale:
                 self._build()
+            engine = self.engine
             self.build_context.running = True
             for connector in self.build_context.connectors.values():
+                connector.attach(engine)
                 connector.start()
             for construct in self.constructs:
-                if not construct.stopped_initially:
-                    construct.start()
+                if construct.stopped_initially:
+                    continue
+                for stage in self._service_stages(construct):
+                    engine.register_pool(stage.pool, "stage")
+                    engine.register_stage(stage)
+                construct.start()
             delay_ms = float(self.properties.get(RECEIVER_START_DELAY_PROPERTY, "1000"))
             self._receivers = []
-            for flow in self.constructs:
-                if not flow.started or flow.source is None:
+            for construct in self.constructs:
+                if not construct.started or construct.source is None:
                     continue
-                flow.start_source()
-                endpoint = flow.source
+                construct.start_source()
+                endpoint = construct.source
                 if endpoint.one_way:
                     receiver = self._receiver(endpoint, delay_ms / 1000.0)
-                    receiver.start()
+                    engine.register_receiver(receiver)
                     self._receivers.append(receiver)
                 log.info(
                     "Flow %s listening on %s (%s) with connector %s",
-                    flow.name,
+                    construct.name,
                     endpoint.uri,
                     endpoint.config.effective_exchange_pattern,
                     endpoint.connector.name,
                 )
+            try:
+                engine.start()
+            except BaseException:
+                self._stopped_parts(drain=False)
+                raise
             self._running = True
             log.info("Application %s started", self.name)
 
-    def _receiver(self, endpoint: InboundEndpoint, delay_s: float) -> Any:
-        if endpoint.transacted:
-            return TransactedReceiver(endpoint)
-        return OneWayReceiver(endpoint, delay_s)
+    @staticmethod
+    def _service_stages(construct: Any) -> list[SedaStage]:
+        """The SEDA stage of a service (a flow registers its own stages)."""
+        if isinstance(construct, Flow):
+            return []
+        stage = getattr(construct, "stage", None)
+        return [stage] if isinstance(stage, SedaStage) else []
+
+    def _receiver(
+        self, endpoint: InboundEndpoint, delay_s: float
+    ) -> PollingReceiver | TransactedReceiver:
+        """R2: transacted or not is fixed now, from the endpoint's transaction."""
+        connector = endpoint.connector
+        store = connector.queue(endpoint.path)
+        name = f"{connector.name}.receiver({endpoint.path})"
+        if not endpoint.transacted:
+            return PollingReceiver(
+                name,
+                store,
+                connector.receiver_pool,
+                functools.partial(self._route_polled, endpoint),
+                queue_timeout_s=connector.queue_timeout_s,
+                initial_delay_s=delay_s,
+                on_take=functools.partial(self._trace_take, endpoint, store),
+            )
+        flow = endpoint.flow
+        assert flow is not None
+        template = transactions.main_template(endpoint.config.transaction, flow.exception_strategy)
+        poller = transactions.TransactedPoller(
+            store, template, endpoint.route, connector.queue_timeout_s
+        )
+        config = connector.config
+        profile = merge_threading(connector.receiver_threading)
+        workers = transacted_worker_count(
+            config.effective_tx_receivers,
+            config.create_multiple_transacted_receivers is not False,
+            profile.do_threading is not False,
+        )
+        return TransactedReceiver(
+            name,
+            store,
+            connector.receiver_pool,
+            poller.poll_once,
+            workers=workers,
+            idle_wait_s=poller.idle_sleep_s,
+            initial_delay_s=delay_s,
+        )
+
+    @staticmethod
+    def _trace_take(endpoint: InboundEndpoint, store: QueueStore, message: Any) -> None:
+        if tracing.current.active:  # trace hook
+            tracing.current.emit(
+                "dequeue",
+                flow=getattr(endpoint.flow, "name", None),
+                queue=f"vm://{endpoint.path}",
+                depth_after=store.size(),
+                message=getattr(message, "id", None),
+            )
+
+    @staticmethod
+    def _route_polled(endpoint: InboundEndpoint, message: Any) -> None:
+        """One polled message on a receiver-pool thread (R3): the endpoint chain and the
+        flow inside the endpoint's execution template."""
+        flow = endpoint.flow
+        assert flow is not None
+        template = transactions.main_template(endpoint.config.transaction, flow.exception_strategy)
+        try:
+            template.execute(lambda: endpoint.route(message))
+        except MessagingError as error:
+            log.debug("Message from %s failed: %s", endpoint.uri, error)
+        except Exception:
+            log.exception("Message from %s failed", endpoint.uri)
 
     def stop(self, mode: str = "graceful") -> None:
-        """``graceful``: receivers, then stages drained, pools, queue manager.
-        ``crash``: threads end without draining; in-memory messages are lost."""
+        """``graceful``: the engine stops receivers, then stages (transient queues
+        drained, S-6), then dispatchers, each followed by its pools; then the flows'
+        processors, the connectors and the queue manager.
+        ``crash``: the queues close first, so threads end without draining; in-memory
+        messages are lost."""
         if mode not in ("graceful", "crash"):
             raise ValueError(f"stop mode must be 'graceful' or 'crash', not {mode!r}")
         with self._lock:
             if not self._running:
                 return
             self._running = False
-            drain = mode == "graceful"
-            wait_s = 5.0 if drain else 1.0
-            for receiver in self._receivers:
-                receiver.signal_stop()
-            for receiver in self._receivers:
-                receiver.stop(wait_s)
-            for construct in self.constructs:
-                construct.stop_source()
-            if not drain:
-                self.queue_manager.close()
-            for construct in self.constructs:
-                if construct.started:
-                    construct.stop(drain=drain, wait_s=wait_s)
-            self.build_context.running = False
-            for connector in self.build_context.connectors.values():
-                connector.stop(wait_s)
-            for pool in self._pools:
-                pool.shutdown(wait_s)
-            self.queue_manager.close()
-            self._receivers = []
-            self._stale = True
+            self._stopped_parts(drain=mode == "graceful")
             log.info("Application %s stopped (%s)", self.name, mode)
+
+    def _stopped_parts(self, drain: bool) -> None:
+        bound = self.engine.shutdown_timeout_s
+        if not drain:
+            bound = min(1.0, bound)
+        if not drain:
+            self.queue_manager.close()
+        clean = self.engine.stop(bound)
+        if not clean:
+            log.warning("Application %s: some threads did not stop within %.1f s", self.name, bound)
+        for construct in self.constructs:
+            construct.stop_source()
+        for construct in self.constructs:
+            if construct.started:
+                construct.stop(wait_s=0.0)
+        self.build_context.running = False
+        for connector in self.build_context.connectors.values():
+            connector.stop(0.0)
+        self.queue_manager.close()
+        self._receivers = []
+        self._stale = True
 
     def __enter__(self) -> MuleApp:
         self.start()
@@ -402,14 +405,19 @@ class MuleApp:
     def queue_statistics(self) -> list[QueueStatistics]:
         return self.queue_manager.statistics()
 
+    def statistics(self) -> EngineStatistics:
+        """Every queue (VM paths, SEDA stage queues) and every pool, as snapshots."""
+        return self.engine.statistics()
+
     def consumed_queues(self) -> set[str]:
-        """Queues something takes from: started one-way receivers and flow stages."""
-        names = {r.endpoint.path for r in self._receivers}
+        """Queues something takes from: started one-way receivers and SEDA stages."""
+        names = {r.queue.name for r in self._receivers}
         for construct in self.constructs:
-            stage = getattr(construct, "stage", None)
-            store = getattr(stage, "store", None)
-            if store is not None:
-                names.add(store.name)
+            stages = getattr(construct, "stages", None)
+            if stages is None:
+                stage = getattr(construct, "stage", None)
+                stages = [stage] if stage is not None else []
+            names.update(stage.queue.name for stage in stages)
         return names
 
     def leftover(self) -> dict[str, int]:
@@ -420,91 +428,9 @@ class MuleApp:
         }
 
     def wait_until_idle(self, timeout_s: float) -> bool:
-        """Wait until no thread works and every consumed queue is empty, twice in a row."""
-        deadline = time.monotonic() + timeout_s
-        stable = 0
-        while time.monotonic() < deadline:
-            if self._idle_now():
-                stable += 1
-                if stable >= 3:
-                    return True
-            else:
-                stable = 0
-            time.sleep(0.01)
-        return False
-
-    def _idle_now(self) -> bool:
-        consumed = self.consumed_queues()
-        for stats in self.queue_statistics():
-            if stats.name in consumed and stats.depth:
-                return False
-        return all(self._pool_idle(pool) for pool in self._pools)
-
-    def _pool_idle(self, pool: ThreadPool) -> bool:
-        # Long-running pollers (receivers, stage pollers) occupy a pool thread for good.
-        pollers = sum(1 for r in self._receivers if r.connector.receiver_pool is pool)
-        pollers += sum(
-            1 for c in self.constructs if getattr(getattr(c, "stage", None), "pool", None) is pool
-        )
-        stats = pool.statistics()
-        return stats.active + stats.buffered <= pollers
-
-
-class TransactedReceiver:
-    """A transacted VM receiver (R4): N workers, each polling one message per
-    transaction in its own thread (``transactions.TransactedPoller``)."""
-
-    def __init__(self, endpoint: InboundEndpoint) -> None:
-        self.endpoint = endpoint
-        self.connector = endpoint.connector
-        self._running = False
-        self._threads: list[threading.Thread] = []
-
-    def start(self) -> None:
-        flow = self.endpoint.flow
-        assert flow is not None
-        template = transactions.main_template(
-            self.endpoint.config.transaction, flow.exception_strategy
-        )
-        store = self.connector.queue(self.endpoint.path)
-        config = self.connector.config
-        profile = self.connector.receiver_threading
-        many = config.create_multiple_transacted_receivers is not False and (
-            profile is None or profile.do_threading is not False
-        )
-        count = config.effective_tx_receivers if many else 1
-        self._running = True
-        for i in range(count):
-            poller = transactions.TransactedPoller(
-                store, template, self.endpoint.route, self.connector.queue_timeout_s
-            )
-            t = threading.Thread(
-                target=self._loop,
-                args=(poller,),
-                name=f"{self.connector.name}.receiver.tx.{i + 1:02d}",
-                daemon=True,
-            )
-            self._threads.append(t)
-            t.start()
-
-    def _loop(self, poller: transactions.TransactedPoller) -> None:
-        while self._running:
-            try:
-                if not poller.poll_once():
-                    time.sleep(poller.idle_sleep_s)
-            except QueueClosedError:
-                return
-            except Exception:
-                log.exception("transacted receiver on %s failed", self.endpoint.uri)
-
-    def signal_stop(self) -> None:
-        self._running = False
-
-    def stop(self, wait_s: float = 5.0) -> None:
-        self._running = False
-        for t in self._threads:
-            t.join(wait_s)
-        self._threads = []
+        """Wait up to ``timeout_s`` until nothing runs or waits in the engine (pools,
+        receivers' queues, stage queues) at one moment; see ``Engine.wait_until_idle``."""
+        return self.engine.wait_until_idle(timeout_s)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -563,4 +489,4 @@ def _validate(documents: Sequence[Any]) -> None:
         )
 
 
-__all__ = ["MuleApp", "OneWayReceiver", "TransactedReceiver", "load_app"]
+__all__ = ["MuleApp", "load_app"]

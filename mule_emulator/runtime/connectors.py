@@ -6,8 +6,11 @@ Mule's VM connector owns no queues (C3): every queue lives in the application's 
 - the receivers registry, one per address (R10), which a send consults (E5, E6);
 - the queue profile it applies to the queues its endpoints touch (Q6) and the
   ``queueTimeout`` used for offers and polls (R12);
-- the dispatcher pool (C7/VM-4) on which a one-way dispatch of a non-sync event runs,
-  and the receiver pool (C6) on which polled messages are processed.
+- the dispatcher (C7/VM-4) whose pool runs a one-way dispatch of a non-sync event,
+  and the receiver pool (C6) that runs the poll loops and the polled messages.
+
+Both pools belong to the application's ``Engine`` (``engine``): the dispatcher is
+registered in its dispatcher phase, the receiver pool with the receivers.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from mule_emulator.errors import (
     NoReceiverError,
     QueueFullError,
 )
+from mule_emulator.execution.dispatcher import Dispatcher
 from mule_emulator.model.config import ConnectorConfig, ThreadingProfile
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStore
@@ -34,6 +38,7 @@ from mule_emulator.runtime.message import MuleEvent, MuleMessage
 from mule_emulator.runtime.processors.base import Processor
 
 if TYPE_CHECKING:
+    from mule_emulator.execution.engine import Engine
     from mule_emulator.execution.thread_pool import ThreadPool
     from mule_emulator.runtime.endpoints import InboundEndpoint, OutboundEndpoint
 
@@ -65,7 +70,8 @@ class VMConnector:
         self.dispatcher_threading = dispatcher_threading
         self._pool_factory = pool_factory
         self._receiver_pool: ThreadPool | None = None
-        self._dispatcher_pool: ThreadPool | None = None
+        self._dispatcher: Dispatcher | None = None
+        self.engine: Engine | None = None  # set by the application that owns the threads
         self.receivers: dict[str, InboundEndpoint] = {}
         self.inbound_transformers: tuple[Processor, ...] = ()
         self.outbound_transformers: tuple[Processor, ...] = ()
@@ -84,13 +90,22 @@ class VMConnector:
             return self._receiver_pool
 
     @property
-    def dispatcher_pool(self) -> ThreadPool:
+    def dispatcher(self) -> Dispatcher:
+        """The one-way dispatcher (C7); registered with the engine when it is made."""
         with self._lock:
-            if self._dispatcher_pool is None:
-                self._dispatcher_pool = self._pool_factory(
-                    f"{self.name}.dispatcher", self.dispatcher_threading
-                )
-            return self._dispatcher_pool
+            dispatcher = self._dispatcher
+            if dispatcher is not None:
+                return dispatcher
+            pool = self._pool_factory(f"{self.name}.dispatcher", self.dispatcher_threading)
+            dispatcher = self._dispatcher = Dispatcher(f"{self.name}.dispatcher", pool)
+            engine = self.engine
+        if engine is not None:
+            engine.register_dispatcher(dispatcher)
+        return dispatcher
+
+    @property
+    def dispatcher_pool(self) -> ThreadPool:
+        return self.dispatcher.pool
 
     # ------------------------------------------------------------------ queues
 
@@ -156,7 +171,7 @@ class VMConnector:
             except Exception as exc:  # E-13: the system exception strategy only logs
                 log.error("Failed to dispatch to %s: %s", endpoint.uri, exc)
 
-        self.dispatcher_pool.submit(task)
+        self.dispatcher.dispatch(task)
 
     def enqueue(self, path: str, message: MuleMessage, uri: str | None = None) -> None:
         """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""
@@ -246,20 +261,39 @@ class VMConnector:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def attach(self, engine: Engine) -> None:
+        """Hand this connector's threads to ``engine``: the dispatcher now, the receiver
+        pool with the receivers that use it."""
+        with self._lock:
+            self.engine = engine
+            dispatcher = self._dispatcher
+        if dispatcher is None:
+            self.dispatcher  # noqa: B018  (made now, and so registered)
+        else:
+            engine.register_dispatcher(dispatcher)
+
     def start(self) -> None:
+        """Accept dispatches. Without an engine (a connector used on its own) the pools
+        are started here; with one, the engine starts them in its order."""
         with self._lock:
             self.started = True
-            pools = [p for p in (self._receiver_pool, self._dispatcher_pool) if p is not None]
-        for pool in pools:
-            pool.start()
+            engine = self.engine
+            pools = [p for p in (self._receiver_pool, self._dispatcher_pool()) if p is not None]
+        if engine is None:
+            for pool in pools:
+                pool.start()
 
     def stop(self, wait_s: float = 5.0) -> None:
-        """Stop accepting dispatches; dispatcher work accepted so far finishes first."""
+        """Stop accepting dispatches; dispatcher work accepted so far finishes first
+        (the engine has normally shut the pools down already; this is idempotent)."""
         with self._lock:
             self.started = False
-            pools = [p for p in (self._dispatcher_pool, self._receiver_pool) if p is not None]
+            pools = [p for p in (self._dispatcher_pool(), self._receiver_pool) if p is not None]
         for pool in pools:
             pool.shutdown(wait_s)
+
+    def _dispatcher_pool(self) -> ThreadPool | None:
+        return self._dispatcher.pool if self._dispatcher is not None else None
 
     def check_started(self) -> None:
         if not self.started:

@@ -1,19 +1,22 @@
 """Flow: a message source, a processor chain arranged by a processing strategy, and an
 exception strategy (F-1..F-9, PS-1..PS-7).
 
-The processing strategy decides where the chain runs:
+The processing strategy (``processing_strategy.py``) decides where the chain runs:
 
 - ``synchronous`` (and ``non-blocking`` for source-less flows, PS-6): in the caller's
   thread;
 - ``default``: a *lax* SEDA stage (F-7): a sync event runs straight through, any other
-  event is copied onto the flow's stage queue and processed by the stage's pool;
-- ``queued-asynchronous`` (also ``queued-thread-per-processor``, simplified): always the
-  stage; a sync event is rejected;
-- ``asynchronous`` (also ``thread-per-processor``, simplified): a copy goes straight to a
-  pool, no queue; a sync event is rejected.
+  event is copied onto the flow's stage queue ``seda.queue(<flow>.stage1)`` and
+  processed by the stage's pool;
+- ``queued-asynchronous``: always the stage; a sync event is rejected;
+- ``asynchronous``: a copy goes straight to a pool, no queue; a sync event is rejected;
+- ``thread-per-processor`` / ``queued-thread-per-processor``: a hand-off (pool, or SEDA
+  stage ``<flow>.stageN``) before every processor; an intercepting processor (filter,
+  splitter ...) owns the rest of the chain, so hand-offs stop after the first one.
 
 Failures after a hand-off are handled on the worker by the flow's exception strategy
-(E-2); the caller has already been given VoidMuleEvent.
+(E-2); the caller has already been given VoidMuleEvent. The hand-offs' pools and
+stages are registered with the application's ``Engine``, which starts and stops them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mule_emulator import tracing  # teaching views: run --trace hook
@@ -29,161 +31,37 @@ from mule_emulator.errors import (
     FailedToQueueEventError,
     LifecycleError,
     MessagingError,
-    QueueClosedError,
+    PoolExhaustedError,
 )
-from mule_emulator.model.config import (
-    ASYNC_STRATEGY_KINDS,
-    DEFAULT_QUEUE_TIMEOUT_MS,
-    FlowConfig,
-    ProcessingStrategyConfig,
-    ThreadingProfile,
-    merge_threading,
-)
+from mule_emulator.model.config import FlowConfig, ThreadingProfile
+from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStore
 from mule_emulator.runtime import transactions
 from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, ProcessResult
-from mule_emulator.runtime.processors.base import ExceptionHandler, Processor, as_messaging_error
+from mule_emulator.runtime.processing_strategy import (
+    Handoff,
+    ProcessingStrategy,
+    build_handoff,
+    stage_name,
+)
+from mule_emulator.runtime.processors.base import (
+    Chain,
+    ExceptionHandler,
+    InterceptingProcessor,
+    Processor,
+    as_messaging_error,
+    run_processor,
+)
 
 if TYPE_CHECKING:
+    from mule_emulator.execution.engine import Engine
+    from mule_emulator.execution.seda_stage import SedaStage
     from mule_emulator.execution.thread_pool import ThreadPool
     from mule_emulator.runtime.endpoints import InboundEndpoint
 
 log = logging.getLogger("mule.construct.flow")
 
 PoolFactory = Callable[[str, "ThreadingProfile | None"], "ThreadPool"]
-QueueFactory = Callable[[str, int], QueueStore]
-
-
-@dataclass(frozen=True)
-class ProcessingStrategy:
-    """The strategy a flow ended up with (F-5): its kind, whether it was chosen
-    explicitly (F-8), and the pool/queue settings of the async kinds."""
-
-    kind: str = "default"
-    explicit: bool = False
-    threading: ThreadingProfile | None = None
-    max_queue_size: int | None = None
-    queue_timeout_ms: int | None = None
-
-    @property
-    def hands_off(self) -> bool:
-        return self.kind in ("default", *ASYNC_STRATEGY_KINDS)
-
-    @property
-    def queued(self) -> bool:
-        return self.kind in ("default", "queued-asynchronous", "queued-thread-per-processor")
-
-    @property
-    def lax(self) -> bool:
-        return self.kind == "default"
-
-    @classmethod
-    def from_config(
-        cls, config: ProcessingStrategyConfig, explicit: bool, defaults: ThreadingProfile | None
-    ) -> ProcessingStrategy:
-        own = ThreadingProfile(
-            max_threads_active=config.max_threads,
-            max_threads_idle=config.min_threads,
-            max_buffer_size=config.max_buffer_size,
-            thread_ttl_ms=config.thread_ttl_ms,
-            thread_wait_timeout_ms=config.thread_wait_timeout_ms,
-            pool_exhausted_action=config.pool_exhausted_action,
-        )
-        return cls(
-            kind=config.kind,
-            explicit=explicit,
-            threading=merge_threading(own, defaults),
-            max_queue_size=config.max_queue_size,
-            queue_timeout_ms=config.queue_timeout_ms,
-        )
-
-
-class SedaStage:
-    """A flow's SEDA stage (PS-3/PS-4): a bounded queue in the application's queue
-    manager, one poller occupying a pool thread, and each event run as its own task.
-
-    Stop drains a transient queue before the pool ends (S-6 draining rule)."""
-
-    def __init__(
-        self,
-        name: str,
-        store: QueueStore,
-        pool: ThreadPool,
-        worker: Callable[[MuleEvent], None],
-        queue_timeout_s: float,
-        offer_timeout_s: float,
-    ) -> None:
-        self.name = name
-        self.store = store
-        self.pool = pool
-        self.worker = worker
-        self.queue_timeout_s = queue_timeout_s
-        self.offer_timeout_s = offer_timeout_s
-        self._running = False
-        self._drain = True
-        self._poller_done = threading.Event()
-        self._poller_done.set()
-
-    def enqueue(self, event: MuleEvent) -> None:
-        if tracing.current.active:  # trace hook
-            tracing.current.emit(
-                "enqueue",
-                flow=event.flow_name,
-                queue=f"seda.queue({self.name})",
-                depth_before=self.store.size(),
-                capacity=self.store.capacity,
-                timeout_ms=int(self.offer_timeout_s * 1000),
-                message=event.message.id,
-            )
-        if not self.store.offer(event, self.offer_timeout_s):
-            ms = int(self.offer_timeout_s * 1000)
-            raise FailedToQueueEventError(
-                f"The queue for 'SEDA Stage {self.name}' did not accept new event within "
-                f"{ms} MILLISECONDS",
-                event,
-            )
-
-    def start(self) -> None:
-        self.pool.start()
-        self._running = True
-        self._poller_done.clear()
-        self.pool.submit(self._poll_loop)
-
-    def poll_once(self) -> bool:
-        """Take one event (waiting up to queueTimeout) and schedule it; False if none."""
-        try:
-            # Slices of queueTimeout, so that a stop is noticed promptly.
-            event = self.store.take(min(self.queue_timeout_s, 0.02))
-        except QueueClosedError:
-            return False
-        if event is None:
-            return False
-        if tracing.current.active:  # trace hook
-            tracing.current.emit(
-                "dequeue",
-                flow=event.flow_name,
-                queue=f"seda.queue({self.name})",
-                depth_after=self.store.size(),
-                message=event.message.id,
-            )
-        self.pool.submit(lambda: self.worker(event))
-        return True
-
-    def _poll_loop(self) -> None:
-        try:
-            while self._running:
-                self.poll_once()
-            if self._drain:
-                while self.store.size() > 0 and self.poll_once():
-                    pass
-        finally:
-            self._poller_done.set()
-
-    def stop(self, drain: bool = True, wait_s: float = 5.0) -> None:
-        self._drain = drain and not self.store.persistent
-        self._running = False
-        self._poller_done.wait(wait_s)
-        self.pool.shutdown(wait_s)
 
 
 class Flow:
@@ -196,7 +74,8 @@ class Flow:
         exception_strategy: ExceptionHandler,
         *,
         pool_factory: PoolFactory,
-        queue_factory: QueueFactory,
+        queue_manager: QueueManager,
+        engine: Engine | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -205,10 +84,11 @@ class Flow:
         self.chain: Processor | None = None
         self.source: InboundEndpoint | None = None
         self.stopped_initially = config.initial_state.strip().lower() == "stopped"
+        self.engine = engine
         self._pool_factory = pool_factory
-        self._queue_factory = queue_factory
-        self._stage: SedaStage | None = None
-        self._async_pool: ThreadPool | None = None
+        self._queue_manager = queue_manager
+        self._handoffs: list[Handoff] = []
+        self._steps: tuple[Processor, ...] = ()  # per-processor strategies: hand-off before each
         self._started = False
         self._source_started = False
         self._runs = 0
@@ -236,15 +116,20 @@ class Flow:
 
     @property
     def stage(self) -> SedaStage | None:
-        return self._stage
+        """The first SEDA stage (``<flow>.stage1``), if the strategy queues."""
+        return self.stages[0] if self.stages else None
+
+    @property
+    def stages(self) -> list[SedaStage]:
+        """Every SEDA stage of the flow, in chain order."""
+        return [h.stage for h in self._handoffs if h.stage is not None]
+
+    @property
+    def handoffs(self) -> tuple[Handoff, ...]:
+        return tuple(self._handoffs)
 
     def pools(self) -> list[ThreadPool]:
-        out: list[ThreadPool] = []
-        if self._stage is not None:
-            out.append(self._stage.pool)
-        if self._async_pool is not None:
-            out.append(self._async_pool)
-        return out
+        return [h.pool for h in self._handoffs]
 
     # ------------------------------------------------------------------ processing
 
@@ -253,12 +138,15 @@ class Flow:
         if not self._started:
             raise LifecycleError(f"Flow '{self.name}' is stopped")
 
-    def run_chain(self, event: MuleEvent) -> ProcessResult:
-        """The processors, in this thread (the part after any hand-off)."""
+    def _entered(self, event: MuleEvent) -> None:
         with self._runs_lock:
             self._runs += 1
         if tracing.current.active:  # trace hook
             tracing.current.emit("flow", flow=self.name, message=event.message.id)
+
+    def run_chain(self, event: MuleEvent) -> ProcessResult:
+        """The processors, in this thread (the part after any hand-off)."""
+        self._entered(event)
         if self.chain is None:
             return event
         return self.chain.process(event)
@@ -271,43 +159,103 @@ class Flow:
             raise as_messaging_error(exc, event) from exc
         strategy = self.strategy
         sync = event.synchronous or event.transacted
-        if not strategy.hands_off or (strategy.lax and sync):
+        if not self._handoffs or (strategy.lax and sync):
             return self.run_chain(event)
         if sync:
             raise MessagingError(
                 "Unable to process a synchronous event asynchronously", event=event
             )
-        handed = event.copy()
-        if strategy.queued:
-            stage = self._stage
-            assert stage is not None
-            try:
-                stage.enqueue(handed)
-            except FailedToQueueEventError as exc:
-                raise as_messaging_error(exc, event) from exc
-        else:
-            pool = self._async_pool
-            assert pool is not None
-            pool.submit(lambda: self._work(handed))
+        self._hand(0, event.copy(), event)
         return VOID_EVENT
+
+    def _hand(self, index: int, handed: MuleEvent, caller: MuleEvent) -> None:
+        """Give ``handed`` to hand-off ``index``; failures reach the caller (PS-3, TP-4)."""
+        handoff = self._handoffs[index]
+        stage = handoff.stage
+        if tracing.current.active and stage is not None:  # trace hook
+            tracing.current.emit(
+                "enqueue",
+                flow=self.name,
+                queue=stage.queue.name,
+                depth_before=stage.queue.size(),
+                capacity=stage.queue.capacity,
+                timeout_ms=round(stage.offer_timeout_s * 1000),
+                message=handed.message.id,
+            )
+        try:
+            handoff.hand(handed)
+        except (FailedToQueueEventError, PoolExhaustedError) as exc:
+            raise as_messaging_error(exc, caller) from exc
 
     def process_from_source(self, event: MuleEvent) -> ProcessResult:
         """Called by the inbound endpoint once its own chain has run."""
         return self.process(event)
 
-    def _work(self, event: MuleEvent) -> None:
-        """A SEDA or async worker: the chain under the flow's exception strategy (E-2)."""
+    def _handle(self, event: MuleEvent, work: Callable[[], Any]) -> None:
+        """A worker after a hand-off: ``work`` under the flow's exception strategy (E-2)."""
         template = transactions.main_template(None, self.exception_strategy)
-
-        def work() -> Any:
-            return self.run_chain(event)
-
         try:
             template.execute(work)
         except MessagingError as error:
             log.debug("Flow %s: unhandled failure after hand-off: %s", self.name, error)
         except Exception:
             log.exception("Flow %s: failure in worker", self.name)
+
+    def _taken(self, queue: QueueStore) -> Callable[[Any], None]:
+        """The trace hook of a stage's poller (an event leaves the stage queue)."""
+
+        def taken(event: Any) -> None:
+            if tracing.current.active:  # trace hook
+                tracing.current.emit(
+                    "dequeue",
+                    flow=self.name,
+                    queue=queue.name,
+                    depth_after=queue.size(),
+                    message=getattr(getattr(event, "message", None), "id", None),
+                )
+
+        return taken
+
+    def _work(self, event: MuleEvent) -> None:
+        """The worker of a single hand-off: the whole chain."""
+        self._handle(event, lambda: self.run_chain(event))
+
+    def _step_worker(self, index: int) -> Callable[[MuleEvent], None]:
+        """The worker of hand-off ``index`` of a per-processor strategy (PS-5): run
+        processor ``index`` (P-1 result rules), then hand the result to the next one."""
+
+        def work(event: MuleEvent) -> None:
+            if index == 0:
+                self._entered(event)
+
+            def step() -> None:
+                processor = self._steps[index]
+                before = event.copy() if processor.may_return_void else None
+                result = run_processor(processor, event)
+                if result is None:
+                    return
+                if result is VOID_EVENT:
+                    result = before if before is not None else event
+                assert isinstance(result, MuleEvent)
+                if index + 1 < len(self._steps):
+                    self._hand(index + 1, result.copy(), result)
+
+            self._handle(event, step)
+
+        return work
+
+    def _rejected(self, event: Any, exc: BaseException) -> None:
+        """A dequeued event the stage's pool refused (ABORT, WAIT timed out): a
+        MessagingException for the flow's exception strategy (TP-4)."""
+        if not isinstance(event, MuleEvent):
+            log.error("Flow %s: event rejected by its pool: %s", self.name, exc)
+            return
+        error = as_messaging_error(exc, event)
+
+        def fail() -> None:
+            raise error
+
+        self._handle(event, fail)
 
     def process_flow_ref(self, event: MuleEvent) -> ProcessResult:
         """P-10: a new event sharing message, flow vars and session; sync is the caller's
@@ -329,37 +277,69 @@ class Flow:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def build_stage(self, default_queue_timeout_ms: int = DEFAULT_QUEUE_TIMEOUT_MS) -> None:
-        """Create the stage queue/pool for hand-off strategies (not started)."""
+    def build_stage(self) -> None:
+        """Create the hand-offs of the strategy (not started; call once the chain is set)."""
         strategy = self.strategy
+        self._handoffs = []
+        self._steps = ()
         if not strategy.hands_off:
             return
-        profile = merge_threading(strategy.threading)
-        stage_name = f"{self.name}.stage1"
-        if strategy.queued:
-            max_threads = profile.max_threads_active or 16
-            size = strategy.max_queue_size
-            capacity = 4 * max_threads if not size else (0 if size < 0 else size)
-            store = self._queue_factory(stage_name, capacity)
-            pool = self._pool_factory(stage_name, profile)
-            timeout_ms = strategy.queue_timeout_ms or default_queue_timeout_ms
-            wait_ms = profile.thread_wait_timeout_ms or 30_000
-            self._stage = SedaStage(
-                stage_name, store, pool, self._work, timeout_ms / 1000.0, wait_ms / 1000.0
-            )
-        else:
-            self._async_pool = self._pool_factory(stage_name, profile)
+        make = self._make_handoff
+        if not strategy.per_processor:
+            self._handoffs.append(make(stage_name(self.name, 1), self._work))
+            return
+        steps = self._per_processor_steps()
+        if not steps:  # nothing to run: one hand-off that runs the (empty) chain
+            self._handoffs.append(make(stage_name(self.name, 1), self._work))
+            return
+        self._steps = steps
+        for i in range(len(steps)):
+            self._handoffs.append(make(stage_name(self.name, i + 1), self._step_worker(i)))
+
+    def _per_processor_steps(self) -> tuple[Processor, ...]:
+        """The processors that get a hand-off each: the top-level ones up to and
+        including the first intercepting processor, which owns the rest (its ``next``)."""
+        chain = self.chain
+        if chain is None:
+            return ()
+        if not isinstance(chain, Chain):
+            return (chain,)
+        steps: list[Processor] = []
+        for p in chain.processors:
+            steps.append(p)
+            if isinstance(p, InterceptingProcessor):
+                break
+        return tuple(steps)
+
+    def _make_handoff(self, name: str, work: Callable[[MuleEvent], None]) -> Handoff:
+        handoff = build_handoff(
+            self.strategy,
+            name,
+            work,
+            pool_factory=self._pool_factory,
+            queue_manager=self._queue_manager,
+            on_reject=self._rejected,
+        )
+        if handoff.stage is not None:
+            handoff.stage.on_take = self._taken(handoff.stage.queue)
+        return handoff
 
     def start(self) -> None:
-        """F-3: pipeline (processors, stage) before source."""
+        """F-3: pipeline (processors, stages) before source. With an engine, the stages
+        are registered there (the engine starts them, now or with the application)."""
         if self._started:
             return
         if self.chain is not None:
             self.chain.start()
-        if self._stage is not None:
-            self._stage.start()
-        if self._async_pool is not None:
-            self._async_pool.start()
+        for handoff in self._handoffs:
+            if self.engine is not None:
+                self.engine.register_pool(handoff.pool, "stage")
+                if handoff.stage is not None:
+                    self.engine.register_stage(handoff.stage)
+            else:
+                handoff.pool.start()
+                if handoff.stage is not None:
+                    handoff.stage.start()
         self._started = True
         with self._runs_lock:
             self._runs = 0
@@ -371,13 +351,17 @@ class Flow:
     def stop_source(self) -> None:
         self._source_started = False
 
-    def stop(self, drain: bool = True, wait_s: float = 5.0) -> None:
-        """Source first, then the stage (drained when transient), then processors."""
+    def stop(self, wait_s: float = 5.0) -> None:
+        """Source first, then the stages (a transient queue drained, S-6) and pools,
+        then processors. Under an engine that already stopped them this only waits for
+        nothing; stopping is idempotent."""
         self._source_started = False
-        if self._stage is not None:
-            self._stage.stop(drain=drain, wait_s=wait_s)
-        if self._async_pool is not None:
-            self._async_pool.shutdown(wait_s)
+        for handoff in self._handoffs:
+            if handoff.stage is not None:
+                handoff.stage.stop(wait_s)
+            handoff.pool.shutdown(wait_s)
+            if self.engine is not None and handoff.stage is not None:
+                self.engine.unregister(handoff.stage)
         self._started = False
         if self.chain is not None:
             self.chain.stop()
@@ -402,4 +386,4 @@ class _FlowRefEntry(Processor):
         return f"flow {self.flow.name}"
 
 
-__all__ = ["Flow", "ProcessingStrategy", "SedaStage"]
+__all__ = ["Flow", "ProcessingStrategy"]
