@@ -102,3 +102,16 @@ def Failing(message: Any) -> Any:
     """A component stand-in that always fails, recording each attempt."""
     failures.append(message.payload)
     raise RuntimeError(f"cannot process {message.payload}")
+
+
+#: Payloads ``FlakyOnce`` has already failed once.
+flaked: set[Any] = set()
+
+
+def FlakyOnce(message: Any) -> Any:
+    """Fails the first delivery of every payload ending in 0 or 5; passes afterwards."""
+    payload = message.payload
+    if str(payload)[-1] in "05" and payload not in flaked:
+        flaked.add(payload)
+        raise RuntimeError(f"transient failure for {payload}")
+    return payload

@@ -350,3 +350,38 @@ def test_validator_warns_about_endless_redelivery_unless_the_endpoint_bounds_it(
         '<rollback-exception-strategy maxRedeliveryAttempts="2"/>',
     )
     assert "MULE601" not in _rules(tmp_path, limited)
+
+
+def test_every_message_is_eventually_accepted_when_failures_are_transient(
+    tmp_path: Path,
+) -> None:
+    """RollbackTestCase (T5, S23), made deterministic: 100 messages into a transacted
+    flow where some fail once; every rolled-back message comes back from the tail and
+    all 100 are accepted, each exactly once."""
+    _tx_helpers.flaked.clear()
+    app = write_app(
+        tmp_path,
+        """
+    <flow name="accept">
+        <vm:inbound-endpoint path="work">
+            <vm:transaction action="ALWAYS_BEGIN"/>
+        </vm:inbound-endpoint>
+        <component class="test.Flaky"/>
+        <vm:outbound-endpoint path="accepted"/>
+        <default-exception-strategy>
+            <rollback-transaction exception-pattern="*"/>
+        </default-exception-strategy>
+    </flow>""",
+        classes={"test.Flaky": "_tx_helpers:FlakyOnce"},
+    )
+    accepted: list[str] = []
+    with running(app):
+        for i in range(100):
+            app.client.dispatch("vm://work", f"Hello {i}")
+        while len(accepted) < 100:
+            message = app.client.request("vm://accepted", 5)
+            assert message is not None, f"only {len(accepted)} accepted"
+            accepted.append(str(message.payload))
+    assert sorted(accepted) == sorted(f"Hello {i}" for i in range(100))
+    assert len(_tx_helpers.flaked) == 20
+    assert app.flow_runs("accept") == 120
