@@ -20,6 +20,7 @@ threading ``<threading-profile>`` → ``default-service-threading-profile`` →
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -279,6 +280,79 @@ class OutboundRouter:
             if not isinstance(current, MuleEvent):
                 return current
         return current
+
+
+class EndpointSelectorRouter(OutboundRouter):
+    """``endpoint-selector-router``: an expression names the endpoint(s) to send to (a
+    name or a URI, or a list of them), the ``default`` one when it yields null; each is
+    looked up among the router's endpoints (name, then URI), then as a global endpoint
+    or a URI (Mule's ``EndpointSelector``). Several results come back as a collection."""
+
+    def __init__(
+        self,
+        routes: Sequence[Processor],
+        names: Sequence[tuple[str | None, str]],
+        selector: Callable[[MuleEvent], Any],
+        expression: str,
+        default: str | None,
+        lookup: Callable[[str], Processor | None],
+        filters: Sequence[Processor] = (),
+        transaction: TransactionConfig | None = None,
+    ) -> None:
+        super().__init__("endpoint-selector-router", routes, filters, transaction)
+        self.names = tuple(names)
+        self.selector = selector
+        self.expression = expression
+        self.default = default
+        self.lookup = lookup
+        self._dynamic: dict[str, Processor] = {}
+
+    def _route(self, event: MuleEvent) -> ProcessResult:
+        selected = self.selector(event)
+        if selected is None or selected is NULL_PAYLOAD:
+            if self.default is None:
+                raise MessagingError(
+                    f'Expression "{self.expression}" evaluated to null. Failed to route '
+                    "event via endpoint: null",
+                    event=event,
+                )
+            selected = self.default
+        if isinstance(selected, str):
+            wanted = [selected]
+        elif isinstance(selected, list | tuple):
+            wanted = [str(v) for v in selected]
+        else:
+            raise MessagingError(
+                f'Property "{self.expression}" is of type {type(selected).__name__}, '
+                "expected a String or a List",
+                event=event,
+            )
+        results: list[MuleEvent] = []
+        for name in wanted:
+            if not name:
+                raise MessagingError(f"Endpoint Name: {self.expression} is null", event=event)
+            route = self._find(name)
+            if route is None:
+                raise MessagingError(f'Endpoint "{name}" not found', event=event)
+            result = not_void(run_processor(route, event.copy()))
+            if result is not None:
+                results.append(result)
+        if not results:
+            return VOID_EVENT
+        if len(results) == 1:
+            return results[0]
+        return event.with_message(MuleMessage.create([r.message.payload for r in results]))
+
+    def _find(self, name: str) -> Processor | None:
+        for (ep_name, uri), route in zip(self.names, self.routes, strict=True):
+            if name in (ep_name, uri):
+                return route
+        if name not in self._dynamic:
+            found = self.lookup(name)
+            if found is None:
+                return None
+            self._dynamic[name] = found
+        return self._dynamic[name]
 
 
 class OutboundRouterCollection:
@@ -544,7 +618,12 @@ class Service:
 
 
 _FILTER_SUFFIXES = ("-filter",)
-_ROUTERS_WITH_FILTERS = ("filtering-router", "selective-consumer-router", "forwarding-router")
+_ROUTERS_WITH_FILTERS = (
+    "filtering-router",
+    "selective-consumer-router",
+    "forwarding-router",
+    "endpoint-selector-router",
+)
 _SUPPORTED_OUTBOUND = (
     "pass-through-router",
     "outbound-pass-through-router",
@@ -552,6 +631,7 @@ _SUPPORTED_OUTBOUND = (
     "multicasting-router",
     "chaining-router",
     "static-recipient-list-router",
+    "endpoint-selector-router",
 )
 
 
@@ -577,7 +657,11 @@ class ServiceBuilder:
         queue_manager: QueueManager,
         configuration: MuleConfiguration | None = None,
         reply_to: ReplyToHandler | None = None,
+        compile_expression: Callable[[str], Callable[[MuleEvent], Any]] | None = None,
+        global_endpoint: Callable[[str], EndpointConfig | None] | None = None,
     ) -> None:
+        self.compile_expression = compile_expression
+        self.global_endpoint = global_endpoint
         self.build_processor = build_processor
         self.pool_factory = pool_factory
         self.queue_manager = queue_manager
@@ -738,12 +822,57 @@ class ServiceBuilder:
                     uri, request_response=sync, transaction=transaction, where=config.location
                 )
                 routes.append(self.build_processor(endpoint))
+        if config.name == "endpoint-selector-router":
+            return self._endpoint_selector(config, routes, filters, transaction)
         if (
             config.name in ("pass-through-router", "outbound-pass-through-router")
             and len(routes) > 1
         ):
             raise ConfigError("pass-through-router takes at most one endpoint", config.location)
         return OutboundRouter(config.name, routes, filters, transaction)
+
+    def _endpoint_selector(
+        self,
+        config: ElementConfig,
+        routes: list[Processor],
+        filters: list[Processor],
+        transaction: TransactionConfig | None,
+    ) -> OutboundRouter:
+        expression = config.attr("expression")
+        evaluator = config.attr("evaluator")
+        if not expression:
+            raise ConfigError("endpoint-selector-router needs an 'expression'", config.location)
+        text = expression.strip()
+        if evaluator and evaluator.strip() not in ("mel", "groovy"):
+            text = f"#[{evaluator.strip()}:{text}]"
+        elif not text.startswith("#["):
+            text = f"#[{text}]"
+        if self.compile_expression is None:
+            raise UnsupportedError("endpoint-selector-router needs expressions", config.location)
+        selector = self.compile_expression(text)
+        names = [
+            (c.name or c.ref, f"{c.scheme}://{c.path}")
+            for c in config.children
+            if isinstance(c, EndpointConfig)
+        ]
+
+        def lookup(name: str) -> Processor | None:
+            found = self.global_endpoint(name) if self.global_endpoint is not None else None
+            if found is not None:
+                found = dataclasses.replace(found, role="outbound")
+            elif "://" in name:
+                found = endpoint_for_uri(
+                    name, request_response=False, transaction=transaction, where=config.location
+                )
+            if found is None:
+                return None
+            processor = self.build_processor(found)
+            processor.start()
+            return processor
+
+        return EndpointSelectorRouter(
+            routes, names, selector, text, config.attr("default"), lookup, filters, transaction
+        )
 
     @staticmethod
     def _recipients(config: ElementConfig) -> list[str]:
@@ -827,6 +956,8 @@ def build_services(ctx: Any, reply_to: ReplyToHandler | None = None) -> list[Any
         queue_manager=ctx.queue_manager,
         configuration=app.configuration,
         reply_to=reply_to,
+        compile_expression=ctx.evaluator.expression,
+        global_endpoint=ctx.global_endpoint,
     )
     constructs: list[Any] = []
     for model in app.models.values():

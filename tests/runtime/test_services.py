@@ -387,9 +387,9 @@ def test_static_recipient_list_builds_endpoints_with_the_router_transaction(
 
 def test_unsupported_router_is_named() -> None:
     reg = Registry()
-    with pytest.raises(UnsupportedError, match="endpoint-selector-router"):
+    with pytest.raises(UnsupportedError, match="message-chunking-router"):
         builder(reg, []).build(
-            service_config(outbound=(el("endpoint-selector-router"),)), DefaultExceptionStrategy()
+            service_config(outbound=(el("message-chunking-router"),)), DefaultExceptionStrategy()
         )
 
 
@@ -537,3 +537,49 @@ def test_transaction_of_and_endpoint_for_uri() -> None:
     assert (config.path, config.connector_name, config.one_way) == ("out", "c1", True)
     with pytest.raises(ConfigError):
         endpoint_for_uri("nonsense", request_response=False, transaction=None, where=None)
+
+
+# ------------------------------------------------------------------- endpoint selector
+
+
+def test_endpoint_selector_router_sends_where_the_expression_says(tmp_path: Any) -> None:
+    """``endpoint-selector-router`` (EndpointSelector@mule-3.9.0): the expression names
+    an endpoint of the router (by name or URI), else a global endpoint or a URI; null
+    falls back to ``default``."""
+    from _tx_helpers import running, write_app
+
+    app = write_app(
+        tmp_path,
+        """
+    <vm:endpoint name="archive" path="archive" exchange-pattern="one-way"/>
+    <model name="m">
+        <service name="select">
+            <inbound>
+                <vm:inbound-endpoint path="select" exchange-pattern="request-response"/>
+            </inbound>
+            <outbound>
+                <endpoint-selector-router expression="#[message.inboundProperties.target]"
+                                          default="vm://fallback">
+                    <vm:outbound-endpoint name="red" path="red" exchange-pattern="one-way"/>
+                    <vm:outbound-endpoint path="blue" exchange-pattern="one-way"/>
+                </endpoint-selector-router>
+            </outbound>
+        </service>
+    </model>""",
+    )
+    with running(app):
+        for target, queue in (
+            ("red", "red"),
+            ("vm://blue", "blue"),
+            ("archive", "archive"),
+            ("vm://elsewhere", "elsewhere"),
+            (None, "fallback"),
+        ):
+            props = {"target": target} if target is not None else {}
+            reply = app.client.send("vm://select", f"to {queue}", props)
+            assert reply is not None and reply.exception_payload is None
+            got = app.client.request(f"vm://{queue}", 2)
+            assert got is not None and got.payload == f"to {queue}", target
+        reply = app.client.send("vm://select", "lost", {"target": "nowhere"})
+        assert reply is not None and reply.exception_payload is not None
+        assert "nowhere" in str(reply.exception_payload.message)
