@@ -405,6 +405,11 @@ class MuleApp:
     def queue_statistics(self) -> list[QueueStatistics]:
         return self.queue_manager.statistics()
 
+    @property
+    def receivers(self) -> tuple[PollingReceiver | TransactedReceiver, ...]:
+        """The receivers of the one-way inbound endpoints, while running."""
+        return tuple(self._receivers)
+
     def statistics(self) -> EngineStatistics:
         """Every queue (VM paths, SEDA stage queues) and every pool, as snapshots."""
         return self.engine.statistics()
