@@ -54,8 +54,9 @@ class FakeClient:
         self.app.check_started()
         if address == "vm://echo":
             self.app.count("echoFlow")
-            reply = MuleMessage(payload, inbound=properties)
-            reply.session = MuleSession({"seen": "yes"})  # type: ignore[attr-defined]
+            # The session travels as the inbound MULE_SESSION property, as the runtime's does.
+            inbound = {**(properties or {}), "MULE_SESSION": MuleSession({"seen": "yes"})}
+            reply = MuleMessage(payload, inbound=inbound)
             return reply
         if address == "vm://fail":
             reply = MuleMessage(payload)
