@@ -304,6 +304,13 @@ def _reply_text(reply: Any) -> str:
     default="INFO",
     show_default=True,
 )
+@click.option(
+    "--stats",
+    "stats_interval",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Print every queue's and thread pool's statistics every SECONDS, and at the end.",
+)
 @click.option("--trace", is_flag=True, help="Print an event timeline (teaching views).")
 @click.option("--trace-format", type=click.Choice(("text", "jsonl")), help="Implies --trace.")
 @click.option("--trace-file", type=click.Path(dir_okay=False), help="Implies --trace.")
@@ -322,6 +329,7 @@ def run_command(
     idle_timeout: float,
     work_dir: str | None,
     log_level: str,
+    stats_interval: float | None,
     trace: bool,
     trace_format: str | None,
     trace_file: str | None,
@@ -398,19 +406,19 @@ def run_command(
             app = None
             ctx.exit(EXIT_START)
         _describe_app(app, log)
+        stats = _RunStats(app, stats_interval)
         code = _run_actions(app, actions, dispatch_lines, stop, log)
         if code == EXIT_OK and not stop.is_set():
             if until_idle:
                 bound = duration if duration is not None else idle_timeout
-                if not _wait_idle(app, bound, stop) and not stop.is_set():
+                if not _wait_idle(app, bound, stop, stats) and not stop.is_set():
                     _echo_error(f"still busy after {bound:g} s (--until-idle)")
                     code = EXIT_FAILED
             elif duration is not None:
-                stop.wait(duration)
+                stats.wait(stop, duration)
             else:
                 log.info("Running; press Ctrl-C to stop")
-                while not stop.wait(0.2):
-                    pass
+                stats.wait(stop, None)
     finally:
         if app is not None:
             log.info("Stopping app '%s'", getattr(app, "name", "app"))
@@ -419,6 +427,8 @@ def run_command(
             except MuleEmulatorError as exc:
                 _echo_error(f"stopping the application failed: {exc}")
                 code = EXIT_FAILED
+            if stats_interval is not None:
+                _RunStats(app, stats_interval).report("statistics at the end")
             _report_leftover(app)
         for sig, old_handler in previous.items():
             signal.signal(sig, old_handler)
@@ -456,7 +466,57 @@ def _run_actions(
     return EXIT_OK
 
 
-def _wait_idle(app: Any, bound: float, stop: Any) -> bool:
+class _RunStats:
+    """``--stats``: prints the engine's statistics whenever ``interval`` seconds have
+    passed, checked between the run's short waits (no thread of its own)."""
+
+    def __init__(self, app: Any, interval: float | None) -> None:
+        import time
+
+        self.app = app
+        self.interval = interval
+        self.started = time.monotonic()
+        self.due = self.started + interval if interval is not None else None
+
+    def tick(self) -> None:
+        import time
+
+        if self.due is None or time.monotonic() < self.due:
+            return
+        self.report(f"statistics at {time.monotonic() - self.started:.1f} s")
+        assert self.interval is not None
+        while self.due <= time.monotonic():
+            self.due += self.interval
+
+    def slice(self, limit: float) -> float:
+        """How long the next wait may be: up to ``limit``, never past the next report."""
+        import time
+
+        if self.due is None:
+            return limit
+        return max(0.0, min(limit, self.due - time.monotonic()))
+
+    def wait(self, stop: Any, duration: float | None) -> None:
+        """Wait for ``stop`` (or ``duration`` seconds), reporting when due."""
+        import time
+
+        deadline = None if duration is None else time.monotonic() + duration
+        while True:
+            remaining = 0.2 if deadline is None else deadline - time.monotonic()
+            if remaining <= 0 or stop.wait(self.slice(min(0.2, remaining))):
+                return
+            self.tick()
+
+    def report(self, title: str) -> None:
+        from mule_emulator.views.stats import format_statistics
+
+        try:
+            click.echo(format_statistics(self.app.statistics(), title))
+        except Exception as exc:  # reporting must not end the run
+            _echo_error(f"cannot read the statistics: {exc}")
+
+
+def _wait_idle(app: Any, bound: float, stop: Any, stats: _RunStats | None = None) -> bool:
     """Wait in short slices so a signal can end the wait; True once idle."""
     import time
 
@@ -465,8 +525,11 @@ def _wait_idle(app: Any, bound: float, stop: Any) -> bool:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False
-        if app.wait_until_idle(min(0.2, remaining)):
+        step = min(0.2, remaining) if stats is None else stats.slice(min(0.2, remaining))
+        if app.wait_until_idle(step):
             return True
+        if stats is not None:
+            stats.tick()
     return False
 
 
