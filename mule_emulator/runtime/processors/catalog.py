@@ -2,10 +2,10 @@
 
 Importing this module registers the element builders of routers (choice,
 first-successful, round-robin, wire-tap), scopes (async, enricher, foreach,
-until-successful), splitters and aggregators, idempotent filters and transformers, the
-built-in emulations of Mule's Java classes in the class map, and the element names that
-are parts of those elements (``<when>``, ``<enrich>``, ``<add-message-property>`` ...)
-so the start-up support check does not report them as unknown processors.
+until-successful), splitters and aggregators, request-reply, idempotent filters and
+transformers, the built-in emulations of Mule's Java classes in the class map, and the
+element names that are parts of those elements (``<enrich>``, ``<add-message-property>``
+...) so the start-up support check does not report them as unknown processors.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from mule_emulator.runtime import builder
 from mule_emulator.runtime.processors import (
     builtins,
     idempotent,
+    poll,
+    requestreply,
     routers,
     scopes,
     splitters,
@@ -22,11 +24,11 @@ from mule_emulator.runtime.processors import (
 
 #: Child elements that belong to their parent element rather than being processors.
 PARTS: frozenset[tuple[str, str]] = frozenset(
-    transformers.PARTS | scopes.PARTS | idempotent.PARTS
+    transformers.PARTS | scopes.PARTS | idempotent.PARTS | poll.PARTS
 )
 
 builder._PARTS.update(PARTS)  # the support check's list of known element parts
 
-MODULES = (builtins, idempotent, routers, scopes, splitters, transformers)
+MODULES = (builtins, idempotent, poll, requestreply, routers, scopes, splitters, transformers)
 
 __all__ = ["MODULES", "PARTS"]
