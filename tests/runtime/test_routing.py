@@ -225,6 +225,12 @@ FOREACH = """
         </foreach>
         <set-payload value="#[flowVars.acc]"/>
     </flow>
+    <flow name="loopSingle">
+        <foreach collection="#[payload]">
+            <set-variable variableName="single" value="#[payload + counter]"/>
+        </foreach>
+        <set-payload value="#[flowVars.single]"/>
+    </flow>
     <flow name="loopFails">
         <foreach>
             <test:component throwException="true"/>
@@ -246,6 +252,11 @@ def test_foreach_collection_batches_and_counter_name(make_app: AppMaker) -> None
 def test_foreach_over_a_map_sets_key(make_app: AppMaker) -> None:
     app = make_app(FOREACH)
     assert _payload(app.run_flow("loopMap", {"k1": "v1", "k2": "v2"})) == "k1=v1;k2=v2;"
+
+
+def test_foreach_over_a_single_value_runs_once(make_app: AppMaker) -> None:
+    app = make_app(FOREACH)
+    assert _payload(app.run_flow("loopSingle", "one")) == "one1"
 
 
 def test_foreach_failure_propagates(make_app: AppMaker) -> None:

@@ -257,13 +257,7 @@ class Foreach(Processor):
         if is_null(value):
             return []
         items = split_items(value)
-        if items is None:
-            if self.collection is not None:
-                raise RoutingError(
-                    f"Object {type(value).__name__} is not of the correct type: a collection "
-                    "was expected",
-                    event=event,
-                )
+        if items is None:  # a single value is a one-element sequence
             items = [value]
         is_map = isinstance(value, Mapping)
         if self.batch_size > 1 and not is_map:
