@@ -11,11 +11,12 @@ one write + fsync per record and against persist-queue.
 Group commit: a writer never syncs alone if others are waiting. Each change is a
 *ticket* (a few SQL statements plus a callback); the first waiting thread becomes the
 leader, takes every pending ticket, runs them in one transaction with one sync, runs the
-callbacks in ticket order, and wakes the others; one of those still waiting leads the
-next round. Under 16 producers a round carries many tickets, so durability costs far
-less than one sync per message. A failed round is retried ticket by ticket so that one
-bad change does not fail its neighbours; what still fails raises ``StoreBrokenError``
-in the thread that asked for it, and nothing already committed is touched.
+callbacks in ticket order, and wakes each owner; the owner of the oldest ticket that
+arrived meanwhile leads the next round. Under 16 producers a round carries many
+tickets, so durability costs far less than one sync per message. A failed round is
+retried ticket by ticket so that one bad change does not fail its neighbours; what
+still fails raises ``StoreBrokenError`` in the thread that asked for it, and nothing
+already committed is touched.
 """
 
 from __future__ import annotations
@@ -54,13 +55,18 @@ _SCHEMA = (
 
 
 class _Ticket:
-    __slots__ = ("callback", "done", "error", "statements")
+    """One change waiting for a commit round. ``wake`` is held from creation until the
+    ticket is done, or until its owner is handed the leadership of the next round."""
+
+    __slots__ = ("callback", "done", "error", "statements", "wake")
 
     def __init__(self, statements: Sequence[Statement], callback: Callable[[], None] | None):
         self.statements = statements
         self.callback = callback
         self.done = False
         self.error: StoreBrokenError | None = None
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -79,7 +85,7 @@ class QueueDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn_lock = threading.RLock()
-        self._cv = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
         self._pending: list[_Ticket] = []
         self._leading = False
         self._closed = False
@@ -135,7 +141,7 @@ class QueueDatabase:
         ``callback`` runs once the change is on disk, before any later round's
         callbacks, with no lock of this database held."""
         ticket = _Ticket(statements, callback)
-        with self._cv:
+        with self._mutex:
             if self._closed:
                 raise StoreBrokenError(f"The queue database {self.path} is closed")
             self._pending.append(ticket)
@@ -143,25 +149,36 @@ class QueueDatabase:
 
     def wait(self, ticket: _Ticket) -> None:
         """Return once ``ticket`` is committed and synced; raise ``StoreBrokenError`` if
-        it could not be. The calling thread may lead a commit round meanwhile."""
-        with self._cv:
-            while not ticket.done:
-                if not self._leading:
-                    self._leading = True
-                    break
-                self._cv.wait()
-            else:
+        it could not be. The calling thread may lead commit rounds meanwhile.
+
+        Leadership passes from hand to hand without a thread of our own: a leader that
+        finds changes pending after its round wakes the owner of the oldest one, which
+        leads the next round; every other waiter sleeps on its own ticket until done."""
+        with self._mutex:
+            lead = not self._leading and not ticket.done
+            if lead:
+                self._leading = True
+        if not lead:
+            if not ticket.done:
+                ticket.wake.acquire()
+            if ticket.done:
                 if ticket.error is not None:
                     raise ticket.error
                 return
-        try:
-            with self._cv:
+        # This thread leads: its own ticket is pending, so the round below takes it (and
+        # releases its ``wake``, held since creation or since the hand-over).
+        while True:
+            with self._mutex:
                 batch, self._pending = self._pending, []
             self._run_round(batch)
-        finally:
-            with self._cv:
-                self._leading = False
-                self._cv.notify_all()
+            with self._mutex:
+                if not ticket.done:  # not reached: our ticket was in the batch
+                    continue
+                if self._pending:
+                    self._pending[0].wake.release()  # the next round is theirs
+                else:
+                    self._leading = False
+                break
         if ticket.error is not None:
             raise ticket.error
 
@@ -191,6 +208,7 @@ class QueueDatabase:
                     log.exception("Persistent queue callback failed")
             ticket.error = err
             ticket.done = True
+            ticket.wake.release()
 
     def _commit(self, batch: Iterable[_Ticket]) -> StoreBrokenError | None:
         c = self._conn
@@ -210,7 +228,7 @@ class QueueDatabase:
 
     def close(self) -> None:
         """Checkpoint the log into the database file and close. Idempotent."""
-        with self._cv:
+        with self._mutex:
             if self._closed:
                 return
             self._closed = True
