@@ -209,7 +209,10 @@ class BuildContext:
             self._override_transformer(overrides.get("outboundTransformer"), config)
         )
         self.connectors[config.name] = connector
-        if self.running:
+        if self.running:  # made while running (a MuleClient address): threads to the engine
+            engine = self.extra.get("engine")
+            if engine is not None:
+                connector.attach(engine)
             connector.start()
         return connector
 

@@ -466,3 +466,14 @@ def test_graceful_stop_drains_a_transient_seda_queue(make_app: AppMaker, gate: G
     stopper.join(WAIT_S)
     assert not stopper.is_alive()
     assert sorted(p for p, _ in gate.entered) == ["m1", "m2", "m3"], "S-6: drained on stop"
+
+
+def test_a_connector_made_while_running_belongs_to_the_engine(make_app: AppMaker) -> None:
+    before = set(threading.enumerate())
+    app = make_app('<flow name="f"><logger/></flow>')
+    app.client.dispatch("vm://x", "p")  # C5: the default connector is made now
+    taken = app.client.request("vm://x", WAIT_S)
+    assert taken is not None and taken.payload == "p"
+    assert pool(app, "connector.VM.mule.default.dispatcher").completed == 1
+    app.stop()
+    assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
