@@ -425,3 +425,48 @@ def test_until_successful_asynchronous_needs_an_object_store(make_app: AppMaker)
 def _payload(message: object) -> object:
     assert message is not None
     return getattr(message, "payload")  # noqa: B009
+
+
+# ----------------------------------------------------------------------------- scatter-gather
+
+SCATTER = """
+    <flow name="scatter">
+        <set-variable variableName="v" value="caller"/>
+        <scatter-gather>
+            <set-payload value="#[payload + ' one']"/>
+            <processor-chain>
+                <set-variable variableName="v" value="route two"/>
+                <set-payload value="#[payload + ' two']"/>
+            </processor-chain>
+            <vm:outbound-endpoint path="sgOut" exchange-pattern="one-way"/>
+        </scatter-gather>
+        <set-payload value="#[payload.toString() + ' ' + flowVars.v]"/>
+    </flow>
+    <flow name="scatterFails">
+        <scatter-gather>
+            <set-payload value="fine"/>
+            <test:component throwException="true"/>
+        </scatter-gather>
+    </flow>
+    <flow name="scatterTimeout">
+        <scatter-gather timeout="50">
+            <set-payload value="fast"/>
+            <test:component waitTime="500"/>
+        </scatter-gather>
+    </flow>
+"""
+
+
+def test_scatter_gather_collects_every_route_on_copies(make_app: AppMaker) -> None:
+    app = make_app(SCATTER)
+    assert _payload(app.run_flow("scatter", "p")) == "[p one, p two] caller"
+    sent = app.client.request("vm://sgOut", 5)
+    assert sent is not None and sent.payload == "p"
+
+
+def test_scatter_gather_failures_and_timeout(make_app: AppMaker) -> None:
+    app = make_app(SCATTER)
+    with pytest.raises(MessagingError, match=r"route\(s\): 1: Functional Test Service"):
+        app.run_flow("scatterFails", "p")
+    with pytest.raises(MessagingError, match="timed out after 50 ms"):
+        app.run_flow("scatterTimeout", "p")

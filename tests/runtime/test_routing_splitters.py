@@ -169,3 +169,21 @@ def test_chunk_splitter_and_aggregator_round_trip(make_app: AppMaker) -> None:
     app = make_app(CHUNKS)
     result = app.run_flow("chunks", "0123456789")
     assert result is not None and result.payload == "0123456789"
+
+
+RESEQUENCE = """
+    <flow name="reorder" processingStrategy="synchronous">
+        <vm:inbound-endpoint path="unordered" exchange-pattern="one-way"/>
+        <resequencer/>
+        <vm:outbound-endpoint path="ordered" exchange-pattern="one-way"/>
+    </flow>
+"""
+
+
+def test_resequencer_releases_a_group_in_sequence_order(make_app: AppMaker) -> None:
+    app = make_app(RESEQUENCE)
+    for seq in (3, 1, 2):
+        app.client.dispatch("vm://unordered", f"m{seq}", _part(seq, 3, "r1"))
+        assert app.wait_until_idle(5)
+    out = [app.client.request("vm://ordered", 5) for _ in range(3)]
+    assert [m.payload if m else None for m in out] == ["m1", "m2", "m3"]

@@ -162,6 +162,65 @@ def test_bad_input_and_return_class(make_app: AppMaker) -> None:
         app.run_flow("typed", "x")
 
 
+CODECS = """
+    <flow name="base64">
+        <base64-encoder-transformer/>
+        <set-variable variableName="encoded" value="#[payload]"/>
+        <base64-decoder-transformer/>
+        <byte-array-to-string-transformer/>
+        <set-payload value="#[flowVars.encoded + ' ' + payload]"/>
+    </flow>
+    <flow name="gzip">
+        <gzip-compress-transformer/>
+        <gzip-uncompress-transformer/>
+        <byte-array-to-string-transformer/>
+    </flow>
+    <flow name="hex">
+        <string-to-byte-array-transformer/>
+        <byte-array-to-hex-string-transformer/>
+        <set-variable variableName="hex" value="#[payload]"/>
+        <hex-string-to-byte-array-transformer/>
+        <byte-array-to-string-transformer/>
+        <set-payload value="#[flowVars.hex + ' ' + payload]"/>
+    </flow>
+    <flow name="attachments">
+        <set-attachment attachmentName="a1" value="#[payload]" contentType="text/plain"/>
+        <set-attachment attachmentName="a2" value="two" contentType="text/plain"/>
+        <remove-attachment attachmentName="a2"/>
+        <vm:outbound-endpoint path="withAttachments" exchange-pattern="one-way"/>
+    </flow>
+    <flow name="components">
+        <static-component><return-data>static text</return-data></static-component>
+        <log-component/>
+    </flow>
+    <flow name="refuses">
+        <null-component/>
+    </flow>
+"""
+
+
+def test_codec_transformers_round_trip(make_app: AppMaker) -> None:
+    app = make_app(CODECS)
+    assert _payload(app.run_flow("base64", "hi")) == "aGk= hi"
+    assert _payload(app.run_flow("gzip", "zip me")) == "zip me"
+    assert _payload(app.run_flow("hex", "AB")) == "4142 AB"
+
+
+def test_attachments_travel_as_outbound_attachments(make_app: AppMaker) -> None:
+    app = make_app(CODECS)
+    app.run_flow("attachments", "content")
+    received = app.client.request("vm://withAttachments", 5)
+    assert received is not None
+    assert received.inbound_attachments == {"a1": ("content", "text/plain")}
+
+
+def test_simple_component_elements(make_app: AppMaker) -> None:
+    app = make_app(CODECS)
+    assert _payload(app.run_flow("components", "ignored")) == "static text"
+    with pytest.raises(MessagingError, match="cannot receive messages"):
+        app.run_flow("refuses", "x")
+
+
 def test_conversions_directly() -> None:
     assert object_to_string(b"\xc3\xa9", "utf-8") == "é"
     assert object_to_byte_array("é", "utf-8") == b"\xc3\xa9"

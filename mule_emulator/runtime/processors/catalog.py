@@ -13,6 +13,7 @@ from __future__ import annotations
 from mule_emulator.runtime import builder
 from mule_emulator.runtime.processors import (
     builtins,
+    components,
     idempotent,
     poll,
     requestreply,
@@ -24,11 +25,21 @@ from mule_emulator.runtime.processors import (
 
 #: Child elements that belong to their parent element rather than being processors.
 PARTS: frozenset[tuple[str, str]] = frozenset(
-    transformers.PARTS | scopes.PARTS | idempotent.PARTS | poll.PARTS
+    transformers.PARTS | scopes.PARTS | idempotent.PARTS | poll.PARTS | components.PARTS
 )
 
 builder._PARTS.update(PARTS)  # the support check's list of known element parts
 
-MODULES = (builtins, idempotent, poll, requestreply, routers, scopes, splitters, transformers)
+MODULES = (
+    builtins,
+    components,
+    idempotent,
+    poll,
+    requestreply,
+    routers,
+    scopes,
+    splitters,
+    transformers,
+)
 
 __all__ = ["MODULES", "PARTS"]

@@ -1,5 +1,5 @@
 """Selective and sequence routers: choice (P-14), first-successful (P-16), round-robin
-(P-17) and wire-tap (P-25).
+(P-17), scatter-gather and wire-tap (P-25).
 
 Each route is a processor (usually a chain). Routers run their routes in the caller's
 thread; copies are taken where Mule takes them (first-successful tries each route on a
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mule_emulator.errors import ConfigError, MessagingError
-from mule_emulator.model.config import CORE_NS, ElementConfig, ProcessorConfig
+from mule_emulator.execution.thread_pool import ThreadPool
+from mule_emulator.model.config import CORE_NS, ElementConfig, ProcessorConfig, merge_threading
 from mule_emulator.runtime.builder import IGNORED, BuildContext, element
-from mule_emulator.runtime.message import MuleEvent, ProcessResult, is_null
-from mule_emulator.runtime.processors.base import Processor, run_processor
+from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, MuleMessage, ProcessResult, is_null
+from mule_emulator.runtime.processors.base import Processor, describe_cause, run_processor
 
 log = logging.getLogger("mule.routing")
 
@@ -181,6 +183,83 @@ class WireTap(Processor):
         self.tap.stop()
 
 
+class ScatterGather(_Routes):
+    """``<scatter-gather timeout?>``: every route gets its own copy of the event and runs
+    on the router's pool at the same time; the caller waits for all of them. The results
+    (null and void ones left out) become one collection in route order; any failure or a
+    route still running at the timeout raises ``CompositeRoutingError``."""
+
+    kind = "scatter-gather"
+
+    def __init__(
+        self,
+        routes: Sequence[Processor],
+        pool_factory: Callable[[], ThreadPool],
+        timeout_ms: int = 0,
+    ) -> None:
+        self.routes = tuple(routes)
+        self.timeout_ms = timeout_ms
+        self._pool_factory = pool_factory
+        self._pool: ThreadPool | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> ThreadPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._pool_factory()
+                self._pool.start()
+            return self._pool
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        count = len(self.routes)
+        results: list[ProcessResult] = [None] * count
+        errors: dict[int, BaseException] = {}
+        done = threading.Semaphore(0)
+        pool = self.pool()
+        for index, route in enumerate(self.routes):
+
+            def run(index: int = index, route: Processor = route) -> None:
+                try:
+                    results[index] = run_processor(route, event.copy())
+                except BaseException as exc:
+                    errors[index] = exc
+                finally:
+                    done.release()
+
+            pool.submit(run)
+        deadline = time.monotonic() + self.timeout_ms / 1000.0 if self.timeout_ms > 0 else None
+        finished = 0
+        while finished < count:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not done.acquire(timeout=remaining):
+                break
+            finished += 1
+        if finished < count or errors:
+            late = count - finished
+            parts = [f"{i}: {describe_cause(e)}" for i, e in sorted(errors.items())]
+            if late:
+                parts.append(f"{late} route(s) timed out after {self.timeout_ms} ms")
+            raise CompositeRoutingError(
+                "Exception(s) were found for route(s): " + "; ".join(parts), event=event
+            )
+        events = [r for r in results if isinstance(r, MuleEvent)]
+        if not events:
+            return VOID_EVENT
+        collection = MuleMessage([e.message.payload for e in events])
+        return event.with_message(collection)
+
+    def stop(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(5.0)
+        super().stop()
+
+
+class CompositeRoutingError(RoutingError):
+    """Mule's CompositeRoutingException: one or more scatter-gather routes failed."""
+
+
 # ----------------------------------------------------------------------------- builders
 
 
@@ -247,6 +326,37 @@ def _round_robin(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     return RoundRobin(routes)
 
 
+@element(CORE_NS, "scatter-gather")
+def _scatter_gather(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    children = processor_children(cfg)
+    strategy = [
+        c
+        for c in children
+        if isinstance(c, ElementConfig) and c.name == "custom-aggregation-strategy"
+    ]
+    if strategy:
+        raise ConfigError(
+            "<custom-aggregation-strategy> is not supported in <scatter-gather>",
+            strategy[0].location,
+        )
+    profile_cfg = cfg.child("threading-profile")
+    routes = [
+        ctx.processor(c)
+        for c in children
+        if not (isinstance(c, ElementConfig) and c.name == "threading-profile")
+    ]
+    if len(routes) < 2:
+        raise ConfigError("<scatter-gather> needs at least two routes", cfg.location)
+    from mule_emulator.runtime.processors.scopes import threading_profile
+
+    profile = threading_profile(profile_cfg) if profile_cfg is not None else None
+    merged = merge_threading(profile, ctx.app.configuration.default_threading)
+    name = f"scatter-gather.{cfg.location.line or 'router'}"
+    return ScatterGather(
+        routes, lambda: ctx.pool_factory(name, merged), int(cfg.attr("timeout") or 0)
+    )
+
+
 @element(CORE_NS, "wire-tap")
 def _wire_tap(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     children = processor_children(cfg)
@@ -271,10 +381,12 @@ def _is_filter(cfg: ElementConfig) -> bool:
 
 __all__ = [
     "ChoiceRouter",
+    "CompositeRoutingError",
     "FirstSuccessful",
     "RoundRobin",
     "RoutePathNotFoundError",
     "RoutingError",
+    "ScatterGather",
     "WireTap",
     "expression_accepts",
     "expression_test",

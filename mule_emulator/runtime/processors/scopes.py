@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass
 from typing import Any
 
-from mule_emulator.errors import ConfigError, MessagingError, SourceLocation, TransactionError
+from mule_emulator.errors import (
+    ConfigError,
+    FailedToQueueEventError,
+    MessagingError,
+    PoolExhaustedError,
+    SourceLocation,
+    TransactionError,
+)
 from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import (
     CORE_NS,
@@ -28,7 +35,6 @@ from mule_emulator.model.config import (
 )
 from mule_emulator.runtime import transactions
 from mule_emulator.runtime.builder import BuildContext, element
-from mule_emulator.runtime.flow import ProcessingStrategy
 from mule_emulator.runtime.message import (
     NULL_PAYLOAD,
     VOID_EVENT,
@@ -37,7 +43,8 @@ from mule_emulator.runtime.message import (
     ProcessResult,
     is_null,
 )
-from mule_emulator.runtime.processors.base import Processor, run_processor
+from mule_emulator.runtime.processing_strategy import Handoff, ProcessingStrategy, build_handoff
+from mule_emulator.runtime.processors.base import Processor, as_messaging_error, run_processor
 from mule_emulator.runtime.processors.core import EventFn
 from mule_emulator.runtime.processors.routers import (
     RoutingError,
@@ -68,23 +75,49 @@ def handle_in_flow(event: MuleEvent, work: Callable[[], Any]) -> None:
 
 class AsyncScope(Processor):
     """``<async>``: copy the event (one-way, not synchronous, no reply-to, copied flow
-    vars and session), run the body on the scope's own pool, return VoidMuleEvent so the
-    caller continues with its own copy (P-13)."""
+    vars and session), hand it to the scope's strategy, return VoidMuleEvent so the
+    caller continues with its own copy (P-13).
+
+    The hand-off comes from the scope's processing strategy: a SEDA stage with its own
+    queue ``seda.queue(<flow>.<n>)`` for ``queued-asynchronous`` (the default), a pool
+    for ``asynchronous``. Its pool and stage belong to the application's engine when
+    there is one (started with the stages, drained on stop, counted by idle checks).
+    """
 
     kind = "async"
 
-    def __init__(self, body: Processor, pool_factory: Callable[[], ThreadPool]) -> None:
+    def __init__(
+        self,
+        body: Processor,
+        make_handoff: Callable[[Callable[[Any], None]], Handoff],
+        engine: Any = None,
+    ) -> None:
         self.body = body
-        self._pool_factory = pool_factory
-        self._pool: ThreadPool | None = None
+        self._make_handoff = make_handoff
+        self._engine = engine
+        self._handoff: Handoff | None = None
         self._lock = threading.Lock()
 
-    def pool(self) -> ThreadPool:
+    def handoff(self) -> Handoff:
         with self._lock:
-            if self._pool is None:
-                self._pool = self._pool_factory()
-                self._pool.start()
-            return self._pool
+            if self._handoff is None:
+                handoff = self._make_handoff(self._work)
+                if self._engine is not None:
+                    self._engine.register_pool(handoff.pool, "stage")
+                    if handoff.stage is not None:
+                        self._engine.register_stage(handoff.stage)
+                else:
+                    handoff.pool.start()
+                    if handoff.stage is not None:
+                        handoff.stage.start()
+                self._handoff = handoff
+            return self._handoff
+
+    def pool(self) -> ThreadPool:
+        return self.handoff().pool
+
+    def _work(self, event: Any) -> None:
+        handle_in_flow(event, lambda: self.body.process(event))
 
     def process(self, event: MuleEvent) -> ProcessResult:
         if event.transacted:
@@ -98,7 +131,10 @@ class AsyncScope(Processor):
         handed.exchange_pattern = "one-way"
         handed.synchronous = False
         handed.replyto = None
-        self.pool().submit(lambda: handle_in_flow(handed, lambda: self.body.process(handed)))
+        try:
+            self.handoff().hand(handed)
+        except (FailedToQueueEventError, PoolExhaustedError) as exc:
+            raise as_messaging_error(exc, event) from exc
         return VOID_EVENT
 
     def children(self) -> Sequence[Processor]:
@@ -106,13 +142,17 @@ class AsyncScope(Processor):
 
     def start(self) -> None:
         self.body.start()
-        self.pool()
+        self.handoff()
 
     def stop(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(5.0)
+            handoff, self._handoff = self._handoff, None
+        if handoff is not None:
+            if handoff.stage is not None:
+                handoff.stage.stop(5.0)
+                if self._engine is not None:
+                    self._engine.unregister(handoff.stage)
+            handoff.pool.shutdown(5.0)
         self.body.stop()
 
 
@@ -530,9 +570,23 @@ def _pool_maker(
 @element(CORE_NS, "async")
 def _async(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     strategy = _strategy(ctx, cfg.attr("processingStrategy"), cfg)
-    name = f"async.{cfg.attr('name') or cfg.location.line or 'scope'}"
-    queued = strategy.kind == "queued-asynchronous"
-    return AsyncScope(_body(ctx, cfg), _pool_maker(ctx, name, strategy.threading, queued))
+    # P-13: the stage is named <flow>.<n> (n counts the flow's async scopes from 1), or
+    # <flow>.<name> when the scope has a name.
+    flow = str(ctx.extra.get("construct") or "async")
+    counts: dict[str, int] = ctx.extra.setdefault("async_scopes", {})
+    counts[flow] = counts.get(flow, 0) + 1
+    name = f"{flow}.{cfg.attr('name') or counts[flow]}"
+
+    def make(work: Callable[[Any], None]) -> Handoff:
+        return build_handoff(
+            strategy,
+            name,
+            work,
+            pool_factory=ctx.pool_factory,
+            queue_manager=ctx.queue_manager,
+        )
+
+    return AsyncScope(_body(ctx, cfg), make, ctx.extra.get("engine"))
 
 
 @element(CORE_NS, "enricher")
@@ -617,7 +671,7 @@ def _until_successful(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     if store_ref not in ctx.app.beans and store_ref not in ctx.app.global_elements:
         raise ConfigError(f"<until-successful>: no object store named '{store_ref}'", cfg.location)
     dead_letter = _reference(ctx, dlq_ref, cfg) if dlq_ref else None
-    profile = _threading_profile(profile_cfg) if profile_cfg is not None else None
+    profile = threading_profile(profile_cfg) if profile_cfg is not None else None
     merged = merge_threading(profile, ctx.app.configuration.default_threading)
     name = f"until-successful.{cfg.location.line or 'scope'}"
     return UntilSuccessful(
@@ -625,7 +679,9 @@ def _until_successful(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     )
 
 
-def _threading_profile(cfg: ElementConfig) -> ThreadingProfile:
+def threading_profile(cfg: ElementConfig) -> ThreadingProfile:
+    """A nested ``<threading-profile>`` element (TP-1 attributes)."""
+
     def number(name: str) -> int | None:
         value = cfg.attr(name)
         return int(value) if value else None
@@ -671,4 +727,5 @@ __all__ = [
     "handle_in_flow",
     "parse_target",
     "split_items",
+    "threading_profile",
 ]

@@ -1,5 +1,5 @@
-"""Splitters and the aggregator (P-19): collection-splitter, splitter (expression),
-message-chunk-splitter, collection-aggregator and message-chunk-aggregator.
+"""Splitters and aggregators (P-19): collection-splitter, splitter (expression),
+message-chunk-splitter, collection-aggregator, message-chunk-aggregator and resequencer.
 
 Splitters are intercepting: everything after them in the chain runs once per part,
 sequentially in the same thread. Each part carries correlation id, group size and
@@ -320,6 +320,46 @@ class ChunkAggregator(Aggregator):
         return last.with_message(message)
 
 
+class Resequencer(Aggregator):
+    """``<resequencer>``: holds a correlation group until complete, then sends its
+    messages on one by one in correlation-sequence order."""
+
+    kind = "resequencer"
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        message = event.message
+        size = message.correlation_group_size
+        key = message.correlation_id
+        if key is None or size <= 0:
+            return self.process_next(event)
+        with self._lock:
+            if key in self._done:
+                return None
+            group = self._groups.setdefault(key, _Group(size))
+            group.events.append(event)
+            if len(group.events) < group.size:
+                self._ensure_monitor()
+                return None
+            del self._groups[key]
+            self._mark_done(key)
+            events = sorted(group.events, key=lambda e: e.message.correlation_sequence)
+        results = [r for r in (self.process_next(e) for e in events) if isinstance(r, MuleEvent)]
+        return aggregate_results(event, results)
+
+    def _send_partial(self, combined: MuleEvent) -> None:
+        for part in combined.message.payload:
+            if isinstance(part, MuleEvent):
+                self._send_one(part)
+
+    def _send_one(self, part: MuleEvent) -> None:
+        handle_in_flow(part, lambda: self.process_next(part))
+
+    def combine(self, events: Sequence[MuleEvent]) -> MuleEvent:
+        """On expiry: the group's events in sequence order, held in one carrier event."""
+        ordered = sorted(events, key=lambda e: e.message.correlation_sequence)
+        return events[-1].with_message(MuleMessage(list(ordered)))
+
+
 # ----------------------------------------------------------------------------- builders
 
 
@@ -375,6 +415,11 @@ def _collection_aggregator(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     return Aggregator(**_aggregator_args(ctx, cfg))
 
 
+@element(CORE_NS, "resequencer")
+def _resequencer(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return Resequencer(**_aggregator_args(ctx, cfg))
+
+
 @element(CORE_NS, "message-chunk-aggregator")
 def _chunk_aggregator(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     return ChunkAggregator(**_aggregator_args(ctx, cfg))
@@ -386,6 +431,7 @@ __all__ = [
     "ChunkSplitter",
     "CollectionSplitter",
     "ExpressionSplitter",
+    "Resequencer",
     "Splitter",
     "aggregate_results",
 ]

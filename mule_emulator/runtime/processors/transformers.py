@@ -1,6 +1,7 @@
 """Message transformers beyond the core set: message-properties-transformer (P-6),
-expression-transformer, the string/byte/serialisation family (P-8),
-combine-collections-transformer and expression-component (P-22).
+expression-transformer, the string/byte/serialisation family (P-8) with the Base64, gzip
+and hex codecs, attachments, combine-collections-transformer and expression-component
+(P-22).
 
 Every transformer shares Mule's common attributes: ``encoding`` and ``mimeType`` are set
 on the message after the transformation, ``ignoreBadInput="true"`` lets a payload of a
@@ -10,6 +11,9 @@ type the transformer does not accept pass unchanged (otherwise that is a
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 import io
 import pickle
 from collections.abc import Callable, Sequence
@@ -22,7 +26,7 @@ from mule_emulator.model.config import CORE_NS, SPRING_BEANS_NS, ElementConfig
 from mule_emulator.runtime.builder import BuildContext, element
 from mule_emulator.runtime.message import NULL_PAYLOAD, MuleEvent, ProcessResult, is_null
 from mule_emulator.runtime.processors.base import Processor, attr_bool
-from mule_emulator.runtime.processors.core import EventFn, Transformer, scope_map
+from mule_emulator.runtime.processors.core import EventFn, Transformer, scope_map, wildcard_keys
 from mule_emulator.runtime.processors.filters import payload_type_accepts, wildcard_matches
 
 #: The Java serialisation magic Mule's ByteArrayToObject looks for; we mark pickles.
@@ -204,8 +208,47 @@ CONVERSIONS: dict[str, Conversion] = {
             _BYTES_OR_STREAM,
         ),
         Conversion("serializable-to-byte-array-transformer", lambda p, _e: serialize(p)),
+        Conversion("base64-encoder-transformer", lambda p, e: base64_encode(p, e)),
+        Conversion(
+            "base64-decoder-transformer",
+            lambda p, e: base64_decode(p, e),
+            (*_BYTES_OR_STREAM, "java.lang.String"),
+        ),
+        Conversion(
+            "gzip-compress-transformer", lambda p, e: gzip.compress(object_to_byte_array(p, e))
+        ),
+        Conversion(
+            "gzip-uncompress-transformer",
+            lambda p, _e: gzip.decompress(bytes(_read_stream(p))),
+            _BYTES_OR_STREAM,
+        ),
+        Conversion(
+            "byte-array-to-hex-string-transformer",
+            lambda p, _e: bytes(_read_stream(p)).hex(),
+            _BYTES_OR_STREAM,
+        ),
+        Conversion(
+            "hex-string-to-byte-array-transformer",
+            lambda p, _e: bytes.fromhex(str(p)),
+            ("java.lang.String",),
+        ),
     )
 }
+
+
+def base64_encode(payload: Any, encoding: str) -> str:
+    """Base64Encoder: the payload's bytes as Base64 text."""
+    return base64.b64encode(object_to_byte_array(payload, encoding)).decode("ascii")
+
+
+def base64_decode(payload: Any, encoding: str) -> bytes:
+    """Base64Decoder: Base64 text (or its bytes) back to bytes."""
+    data = _read_stream(payload)
+    text = data if isinstance(data, str) else bytes(data).decode("ascii")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"payload is not Base64: {exc}") from exc
 
 
 class OptionsTransformer(Transformer):
@@ -233,7 +276,7 @@ class OptionsTransformer(Transformer):
             result = self.transform(event)
         except TransformerError:
             raise
-        except (TypeError, ValueError, UnicodeError) as exc:
+        except (TypeError, ValueError, UnicodeError, OSError, EOFError) as exc:
             raise TransformerError(
                 f'Transformer "{self.options.name or self.kind}" failed: {exc}', event=event
             ) from exc
@@ -385,6 +428,59 @@ def _full_match(pattern: str, key: str) -> bool:
         return False
 
 
+# ----------------------------------------------------------------------------- attachments
+
+
+class SetAttachment(Transformer):
+    """``<set-attachment attachmentName value contentType>``: an outbound attachment."""
+
+    kind = "set-attachment"
+
+    def __init__(self, name: EventFn, value: EventFn, content_type: EventFn) -> None:
+        self.name = name
+        self.value = value
+        self.content_type = content_type
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        name = java_str(self.name(event))
+        value = self.value(event)
+        if is_null(value):
+            event.message.outbound_attachments.pop(name, None)
+        else:
+            event.message.outbound_attachments[name] = (value, java_str(self.content_type(event)))
+        return event
+
+
+class RemoveAttachment(Transformer):
+    """``<remove-attachment attachmentName>`` (``*`` wildcards, as remove-property)."""
+
+    kind = "remove-attachment"
+
+    def __init__(self, name: EventFn) -> None:
+        self.name = name
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        attachments = event.message.outbound_attachments
+        for key in wildcard_keys(list(attachments), java_str(self.name(event)), False):
+            attachments.pop(key, None)
+        return event
+
+
+class CopyAttachments(Transformer):
+    """``<copy-attachments attachmentName>``: inbound attachments to outbound."""
+
+    kind = "copy-attachments"
+
+    def __init__(self, name: EventFn) -> None:
+        self.name = name
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        inbound = event.message.inbound_attachments
+        for key in wildcard_keys(list(inbound), java_str(self.name(event)), False):
+            event.message.outbound_attachments[key] = inbound[key]
+        return event
+
+
 # ----------------------------------------------------------------------------- expression-component
 
 
@@ -503,6 +599,23 @@ def _spring_map(cfg: ElementConfig) -> list[tuple[str, str]]:
     return out
 
 
+@element(CORE_NS, "set-attachment")
+def _set_attachment(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return SetAttachment(
+        ctx.value(cfg, "attachmentName"), ctx.value(cfg, "value"), ctx.value(cfg, "contentType")
+    )
+
+
+@element(CORE_NS, "remove-attachment")
+def _remove_attachment(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return RemoveAttachment(ctx.value(cfg, "attachmentName"))
+
+
+@element(CORE_NS, "copy-attachments")
+def _copy_attachments(ctx: BuildContext, cfg: ElementConfig) -> Processor:
+    return CopyAttachments(ctx.value(cfg, "attachmentName"))
+
+
 @element(CORE_NS, "expression-component")
 def _expression_component(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     if cfg.attr("file"):
@@ -530,11 +643,14 @@ __all__ = [
     "CONVERSIONS",
     "CombineCollections",
     "ConversionTransformer",
+    "CopyAttachments",
     "ExpressionComponent",
     "ExpressionTransformer",
     "MessagePropertiesTransformer",
     "OptionsTransformer",
     "PropertyChange",
+    "RemoveAttachment",
+    "SetAttachment",
     "TransformerError",
     "TransformerOptions",
     "byte_array_to_object",
