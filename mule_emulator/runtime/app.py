@@ -151,6 +151,7 @@ class MuleApp:
             flows.append(flow)
         for flow in flows:
             fc = flow.config
+            ctx.extra["construct"] = flow.name  # names the flow's async scopes (P-13)
             flow.chain = ctx.chain(fc.processors, flow.name)
             if fc.source is not None:
                 from mule_emulator.model.config import EndpointConfig
@@ -166,6 +167,7 @@ class MuleApp:
                 flow.source = endpoint
                 endpoint.connector.register_receiver(endpoint)
             flow.build_stage()
+        ctx.extra.pop("construct", None)
         self.flows: dict[str, Flow] = ctx.flows
         from mule_emulator.runtime.services import build_services
 

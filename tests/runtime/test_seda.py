@@ -474,6 +474,63 @@ def test_a_connector_made_while_running_belongs_to_the_engine(make_app: AppMaker
     app.client.dispatch("vm://x", "p")  # C5: the default connector is made now
     taken = app.client.request("vm://x", WAIT_S)
     assert taken is not None and taken.payload == "p"
-    assert pool(app, "connector.VM.mule.default.dispatcher").completed == 1
+    assert wait_for(lambda: pool(app, "connector.VM.mule.default.dispatcher").completed == 1)
     app.stop()
     assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
+
+
+# ----------------------------------------------------------------------------- P-13
+
+
+def test_async_scope_queues_on_its_own_seda_stage(make_app: AppMaker, gate: Gate) -> None:
+    app = make_app(
+        """
+    <flow name="main">
+        <vm:inbound-endpoint path="in" exchange-pattern="request-response"/>
+        <async>
+            <component class="test.Gate"/>
+            <vm:outbound-endpoint path="side"/>
+        </async>
+        <async name="named" processingStrategy="asynchronous">
+            <vm:outbound-endpoint path="side2"/>
+        </async>
+        <set-payload value="#[payload + ' main']"/>
+    </flow>""",
+        classes=CLASSES,
+    )
+    reply = app.client.send("vm://in", "x")
+    assert reply is not None and reply.payload == "x main", "the caller does not wait"
+    assert gate.wait_entered(1)
+    assert gate.threads()["x"].startswith("main.1."), "the scope's own pool"
+    assert queue(app, "seda.queue(main.1)").capacity == 64  # 4 x 16 (PS-3 defaults)
+    names = {q.name for q in app.statistics().queues}
+    assert "seda.queue(main.named)" not in names, "asynchronous: no queue"
+    assert pool(app, "main.named").max == 16
+    gate.open()
+    side = app.client.request("vm://side", WAIT_S)
+    assert side is not None and side.payload == "x"
+    side2 = app.client.request("vm://side2", WAIT_S)
+    assert side2 is not None and side2.payload == "x"
+
+
+def test_async_scope_work_is_drained_on_stop(make_app: AppMaker, gate: Gate) -> None:
+    app = make_app(
+        """
+    <queued-asynchronous-processing-strategy name="one" maxThreads="1"/>
+    <flow name="main">
+        <vm:inbound-endpoint path="in" exchange-pattern="request-response"/>
+        <async processingStrategy="one"><component class="test.Gate"/></async>
+    </flow>""",
+        classes=CLASSES,
+    )
+    for p in ("a", "b", "c"):
+        app.client.send("vm://in", p)
+    assert gate.wait_entered(1)
+    assert wait_for(lambda: queue(app, "seda.queue(main.1)").depth == 2)
+    assert not app.wait_until_idle(0.05), "queued scope work counts as busy"
+    stopper = threading.Thread(target=app.stop)
+    stopper.start()
+    gate.open()
+    stopper.join(WAIT_S)
+    assert not stopper.is_alive()
+    assert sorted(p for p, _ in gate.entered) == ["a", "b", "c"]
