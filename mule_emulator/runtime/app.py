@@ -181,7 +181,14 @@ class MuleApp:
 
     @staticmethod
     def _validate_strategy(flow: Flow, endpoint: InboundEndpoint) -> None:
-        """F-8: an explicit async strategy refuses request-response/transacted sources."""
+        """F-8: an explicit async strategy refuses request-response/transacted sources;
+        non-blocking needs a non-blocking source (an HTTP listener), never a VM one."""
+        if flow.strategy.kind == "non-blocking":
+            raise ConfigError(
+                f"Flow '{flow.name}': the non-blocking processing strategy needs a "
+                f"non-blocking message source; {endpoint.uri} is not one",
+                flow.config.location,
+            )
         if flow.strategy.strict_async and (not endpoint.one_way or endpoint.transacted):
             raise ConfigError(
                 f"Flow '{flow.name}': One of the inbound endpoint configured on this Flow is not "

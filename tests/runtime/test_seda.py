@@ -284,6 +284,27 @@ def test_strict_async_strategy_on_a_transacted_source_fails_at_start(make_app: A
         )
 
 
+def test_non_blocking_strategy_refuses_a_vm_source(make_app: AppMaker) -> None:
+    with pytest.raises(ConfigError, match="non-blocking message source"):
+        make_app(
+            """
+    <flow name="f" processingStrategy="non-blocking">
+        <vm:inbound-endpoint path="in" exchange-pattern="request-response"/>
+        <logger/>
+    </flow>"""
+        )
+    app = make_app(
+        """
+    <flow name="nb" processingStrategy="non-blocking"><set-payload value="done"/></flow>
+    <flow name="caller">
+        <vm:inbound-endpoint path="c" exchange-pattern="request-response"/>
+        <flow-ref name="nb"/>
+    </flow>"""
+    )
+    reply = app.client.send("vm://c", "x")  # PS-6 SIMPLIFY: source-less, runs in the caller
+    assert reply is not None and reply.payload == "done"
+
+
 def test_configuration_default_strategy_counts_as_explicit(make_app: AppMaker) -> None:
     with pytest.raises(ConfigError, match="not compatible"):
         make_app(
