@@ -481,8 +481,11 @@ def test_graceful_stop_drains_a_transient_seda_queue(make_app: AppMaker, gate: G
     put(app, "in", "m1", "m2", "m3")
     assert gate.wait_entered(1)
     assert wait_for(lambda: queue(app, "seda.queue(work.stage1)").depth == 2)
+    stage = app.flows["work"].stage
+    assert stage is not None
     stopper = threading.Thread(target=app.stop)
     stopper.start()
+    assert stage.stopping_requested.wait(WAIT_S)  # the stop reached the stage
     gate.open()
     stopper.join(WAIT_S)
     assert not stopper.is_alive()
@@ -549,9 +552,63 @@ def test_async_scope_work_is_drained_on_stop(make_app: AppMaker, gate: Gate) -> 
     assert gate.wait_entered(1)
     assert wait_for(lambda: queue(app, "seda.queue(main.1)").depth == 2)
     assert not app.wait_until_idle(0.05), "queued scope work counts as busy"
+    scope = app.flows["main"].chain.processors[0]  # type: ignore[union-attr]
+    stage = scope.handoff().stage
+    assert stage is not None
     stopper = threading.Thread(target=app.stop)
     stopper.start()
+    assert stage.stopping_requested.wait(WAIT_S)  # the stop reached the scope's stage
     gate.open()
     stopper.join(WAIT_S)
     assert not stopper.is_alive()
+    assert sorted(p for p, _ in gate.entered) == ["a", "b", "c"]
+
+
+# ----------------------------------------------------------------------------- S-6
+
+
+def service_app(make_app: AppMaker, store: str) -> MuleApp:
+    return make_app(
+        f"""
+    <model name="m">
+        <service name="svc">
+            <inbound><vm:inbound-endpoint path="svc"/></inbound>
+            <component class="test.Gate"/>
+            <outbound>
+                <pass-through-router><vm:outbound-endpoint path="svc.out"/></pass-through-router>
+            </outbound>
+            <threading-profile maxThreadsActive="1"/>
+            <queue-profile maxOutstandingMessages="10">{store}</queue-profile>
+        </service>
+    </model>""",
+        classes=CLASSES,
+    )
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_service_stop_drains_a_transient_queue_and_keeps_a_persistent_one(
+    make_app: AppMaker, gate: Gate, persistent: bool
+) -> None:
+    app = service_app(make_app, "<default-persistent-queue-store/>" if persistent else "")
+    for p in ("a", "b", "c"):
+        app.client.dispatch("vm://svc", p)
+    assert gate.wait_entered(1)  # the poller runs "a" itself (one thread, RUN)
+    assert wait_for(lambda: queue(app, "seda.queue(svc)").depth == 2)
+    assert queue(app, "seda.queue(svc)").persistent is persistent
+    stage = next(c for c in app.constructs if c.name == "svc").stage
+    stopper = threading.Thread(target=app.stop)
+    stopper.start()
+    # Open the gate only once the stop has reached the stage (receivers stop first).
+    assert stage.stopping_requested.wait(WAIT_S)
+    gate.open()
+    stopper.join(WAIT_S)
+    assert not stopper.is_alive()
+    processed = sorted(p for p, _ in gate.entered)
+    if not persistent:
+        assert processed == ["a", "b", "c"], "S-6: a transient queue is drained"
+        return
+    assert processed == ["a"], "S-6: a persistent queue keeps its events"
+    app.start()  # the next start processes them
+    assert gate.wait_entered(3)
+    assert app.wait_until_idle(WAIT_S)
     assert sorted(p for p, _ in gate.entered) == ["a", "b", "c"]
