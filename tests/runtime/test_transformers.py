@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from mule_emulator import MessagingError, MuleApp
-from mule_emulator.runtime.processors.transformers import (
+from mule_emulator.runtime.processors.conversions import (
     byte_array_to_object,
     object_to_byte_array,
     object_to_string,

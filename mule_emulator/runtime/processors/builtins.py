@@ -22,19 +22,19 @@ from mule_emulator.expressions.values import java_str
 from mule_emulator.runtime.classes import register_builtin
 from mule_emulator.runtime.evaluation import Evaluator, to_boolean
 from mule_emulator.runtime.message import is_null
-from mule_emulator.runtime.processors.filters import (
-    payload_type_accepts,
-    regex_finds,
-    wildcard_matches,
-)
-from mule_emulator.runtime.processors.standin import StandInMessage
-from mule_emulator.runtime.processors.transformers import (
+from mule_emulator.runtime.processors.conversions import (
     byte_array_to_object,
     deserialize,
     object_to_byte_array,
     object_to_string,
     serialize,
 )
+from mule_emulator.runtime.processors.filters import (
+    payload_type_accepts,
+    regex_finds,
+    wildcard_matches,
+)
+from mule_emulator.runtime.processors.standin import StandInMessage
 
 MessageFn = Callable[[StandInMessage], Any]
 

@@ -21,6 +21,7 @@ from mule_emulator.runtime.processors import (
     scopes,
     splitters,
     transformers,
+    until_successful,
 )
 
 #: Child elements that belong to their parent element rather than being processors.
@@ -40,6 +41,7 @@ MODULES = (
     scopes,
     splitters,
     transformers,
+    until_successful,
 )
 
 __all__ = ["MODULES", "PARTS"]

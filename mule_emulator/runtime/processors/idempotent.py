@@ -22,8 +22,8 @@ from mule_emulator.model.config import CORE_NS, ElementConfig
 from mule_emulator.runtime.builder import BuildContext, element
 from mule_emulator.runtime.message import MuleEvent, ProcessResult
 from mule_emulator.runtime.processors.base import InterceptingProcessor, Processor, attr_bool
+from mule_emulator.runtime.processors.conversions import object_to_byte_array
 from mule_emulator.runtime.processors.filters import FilterUnacceptedError
-from mule_emulator.runtime.processors.transformers import object_to_byte_array
 
 DEFAULT_ENTRY_TTL_MS = 5 * 60 * 1000
 
