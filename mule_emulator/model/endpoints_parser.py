@@ -104,8 +104,10 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
     if address is not None:
         scheme, queue, params = split_address(address, loc)
     elif path is not None:
-        queue = path
+        # E2: a query written into path= (path="out?responseTransformers=x") belongs to the
+        # URI, not to the queue name; split it as an address would be.
         address = f"vm://{path}"
+        scheme, queue, params = split_address(address, loc)
     elif ref is None:
         raise ConfigError(f"<{label}> needs one of path, address or ref", loc)
 

@@ -210,3 +210,16 @@ def test_queue_store_refs_resolve_to_custom_stores_and_beans() -> None:
     assert store_b.class_name == "x.BeanStore" and store_b.persistent is None
     with pytest.raises(UnresolvedReferenceError):
         resolve_queue_store(app, app.connectors["c"].effective_queue_profile.store)
+
+
+
+def test_query_written_into_path_is_not_part_of_the_queue_name() -> None:
+    """E2: path="in?responseTransformers=r" names the queue "in"; the query is a URI parameter."""
+    app = app_of(
+        '<flow name="f"><vm:inbound-endpoint path="in?responseTransformers=r"/>'
+        "<logger/></flow>"
+    )
+    source = app.flows["f"].source
+    assert isinstance(source, EndpointConfig)
+    assert source.path == "in"
+    assert source.params["responseTransformers"] == "r"
