@@ -12,7 +12,6 @@ element without a builder, so one error names them all with their lines.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,7 +39,6 @@ from mule_emulator.model.config import (
     ProcessingStrategyConfig,
     ProcessorConfig,
     ThreadingProfile,
-    frozen_map,
     merge_threading,
 )
 from mule_emulator.queues.manager import QueueManager
@@ -246,29 +244,18 @@ class BuildContext:
     # ------------------------------------------------------------------ endpoints
 
     def _endpoint_chains(self, cfg: EndpointConfig) -> tuple[list[Processor], list[Processor]]:
-        """The endpoint's processors, plus the global transformers its URI names in
-        ``?transformers=`` / ``?responseTransformers=`` (E11)."""
-        request = self.processors(cfg.processors)
-        response = self.processors(cfg.response_processors)
-        for param, target in (("transformers", request), ("responseTransformers", response)):
-            for name in (cfg.params.get(param) or "").replace(",", " ").split():
-                glob = self.app.global_elements.get(name)
-                if glob is None:
-                    raise UnresolvedReferenceError(
-                        f"No global transformer named '{name}' (from ?{param}=)", cfg.location
-                    )
-                target.append(self.processor(glob))
-        return request, response
+        """The endpoint's request and response processors. The parser has already added
+        the global transformers its URI names in ``?transformers=`` /
+        ``?responseTransformers=`` (E11), with Mule's precedence rules."""
+        return self.processors(cfg.processors), self.processors(cfg.response_processors)
 
     def outbound_endpoint(self, cfg: EndpointConfig) -> OutboundEndpoint:
-        cfg = normalize_endpoint(cfg)
         self._check_vm(cfg)
         connector = self.connector_for(cfg)
         processors, response = self._endpoint_chains(cfg)
         return OutboundEndpoint(cfg, connector, processors, response)
 
     def inbound_endpoint(self, cfg: EndpointConfig) -> InboundEndpoint:
-        cfg = normalize_endpoint(cfg)
         self._check_vm(cfg)
         connector = self.connector_for(cfg)
         processors, response = self._endpoint_chains(cfg)
@@ -322,21 +309,6 @@ class BuildContext:
                 f"custom-processing-strategy '{text}' is not supported", global_cfg.location
             )
         return ProcessingStrategy.from_config(global_cfg, global_cfg.kind != "default", defaults)
-
-
-def normalize_endpoint(cfg: EndpointConfig) -> EndpointConfig:
-    """E2: a query written into ``path=`` is not part of the queue name; move it to
-    ``params`` (the endpoint's own params win)."""
-    if "?" not in cfg.path:
-        return cfg
-    path, _, query = cfg.path.partition("?")
-    params: dict[str, str] = {}
-    for pair in query.split("&"):
-        key, _, value = pair.partition("=")
-        if key:
-            params[key] = value
-    params.update(cfg.params)
-    return dataclasses.replace(cfg, path=path, params=frozen_map(params))
 
 
 class TransformerCallable(core.Transformer):
