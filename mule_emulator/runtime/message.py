@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy as _copy
 import pickle
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -71,35 +72,101 @@ def new_id() -> str:
 # ----------------------------------------------------------------------------- scopes
 
 
+# Folded (lower-case) property names, interned: every message carrying MULE_ENDPOINT
+# shares one "mule_endpoint" string instead of holding its own (bounded cache).
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 4096
+# The one dict every empty scope reads until its first write (never written to).
+_EMPTY: dict[str, Any] = {}
+
+
+def _fold(key: str) -> str:
+    try:
+        return _FOLDED[key]
+    except KeyError:
+        folded = sys.intern(key.lower())
+        if len(_FOLDED) < _FOLDED_MAX:
+            _FOLDED[key] = folded
+        return folded
+
+
 class CaseInsensitiveDict(MutableMapping[str, Any]):
-    """A property scope: keys compare case-insensitively and keep the case last written (M-2)."""
+    """A property scope: keys compare case-insensitively and keep the case last written (M-2).
+
+    Stored as a plain dict under the case last written: a lookup with that spelling is
+    one dict access; any other spelling scans the (few) keys. No per-entry tuple and no
+    folded copy of each name: a message waiting on a queue stays small. An empty scope
+    shares one empty dict until its first write.
+    """
+
+    __slots__ = ("_data",)
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, tuple[str, Any]] = {}
+        self._data: dict[str, Any] = _EMPTY
         if values:
             for key, value in values.items():
                 self[key] = value
 
+    def _spelling(self, key: str) -> str | None:
+        """The stored spelling of ``key``, or None when absent."""
+        if key in self._data:
+            return key
+        folded = _fold(key)
+        for stored in self._data:
+            if _fold(stored) == folded:
+                return stored
+        return None
+
     def __getitem__(self, key: str) -> Any:
-        return self._data[key.lower()][1]
+        try:
+            return self._data[key]
+        except KeyError:
+            stored = self._spelling(key)
+            if stored is None:
+                raise
+            return self._data[stored]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._data[key.lower()] = (key, value)
+        data = self._data
+        if key in data:
+            data[key] = value
+            return
+        stored = self._spelling(key) if data else None
+        if data is _EMPTY:
+            data = self._data = {}
+        if stored is None:
+            data[key] = value
+        else:  # another spelling: take the new case, keep the position
+            self._data = {
+                (key if k == stored else k): (value if k == stored else v) for k, v in data.items()
+            }
 
     def __delitem__(self, key: str) -> None:
-        del self._data[key.lower()]
+        stored = self._spelling(key)
+        if stored is None:
+            raise KeyError(key)
+        del self._data[stored]
 
     def __iter__(self) -> Iterator[str]:
-        return (original for original, _ in self._data.values())
+        return iter(self._data)
 
     def __len__(self) -> int:
         return len(self._data)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._data
+        return isinstance(key, str) and self._spelling(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        data = self._data
+        if key in data:
+            return data[key]
+        stored = self._spelling(key)
+        return default if stored is None else data[stored]
 
     def copy(self) -> CaseInsensitiveDict:
-        return CaseInsensitiveDict(dict(self.items()))
+        other = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+        other._data = self._data.copy() if self._data else _EMPTY
+        return other
 
     def __repr__(self) -> str:
         return f"CaseInsensitiveDict({dict(self.items())!r})"
@@ -165,6 +232,23 @@ ROOT_MESSAGE_ID = "MULE_ROOT_MESSAGE_ID"
 class MuleMessage:
     """A Mule message: payload, ids, property scopes, attachments, exception payload."""
 
+    # Slots keep a queued message small (the memory benchmark); ``__dict__`` stays for
+    # any extra attribute a stand-in or a store sets. The attachment maps are created
+    # on first use: most messages never carry attachments.
+    __slots__ = (
+        "__dict__",
+        "_inbound_attachments",
+        "_outbound_attachments",
+        "encoding",
+        "exception_payload",
+        "id",
+        "inbound",
+        "mime_type",
+        "outbound",
+        "payload",
+        "root_id",
+    )
+
     def __init__(
         self,
         payload: Any = NULL_PAYLOAD,
@@ -181,11 +265,33 @@ class MuleMessage:
         self.root_id: str = root_id or self.id
         self.inbound = CaseInsensitiveDict(inbound)
         self.outbound = CaseInsensitiveDict(outbound)
-        self.inbound_attachments: dict[str, Attachment] = {}
-        self.outbound_attachments: dict[str, Attachment] = {}
+        self._inbound_attachments: dict[str, Attachment] | None = None
+        self._outbound_attachments: dict[str, Attachment] | None = None
         self.exception_payload: ExceptionPayload | None = None
         self.mime_type: str = mime_type or DEFAULT_MIME_TYPE
         self.encoding: str | None = encoding
+
+    @property
+    def inbound_attachments(self) -> dict[str, Attachment]:
+        found = self._inbound_attachments
+        if found is None:
+            found = self._inbound_attachments = {}
+        return found
+
+    @inbound_attachments.setter
+    def inbound_attachments(self, value: dict[str, Attachment]) -> None:
+        self._inbound_attachments = value
+
+    @property
+    def outbound_attachments(self) -> dict[str, Attachment]:
+        found = self._outbound_attachments
+        if found is None:
+            found = self._outbound_attachments = {}
+        return found
+
+    @outbound_attachments.setter
+    def outbound_attachments(self, value: dict[str, Attachment]) -> None:
+        self._outbound_attachments = value
 
     @classmethod
     def create(cls, payload: Any, outbound: Mapping[str, Any] | None = None) -> MuleMessage:
@@ -275,8 +381,10 @@ class MuleMessage:
         other.root_id = self.root_id
         other.inbound = self.inbound.copy()
         other.outbound = self.outbound.copy()
-        other.inbound_attachments = dict(self.inbound_attachments)
-        other.outbound_attachments = dict(self.outbound_attachments)
+        found = self._inbound_attachments
+        other._inbound_attachments = dict(found) if found else None
+        found = self._outbound_attachments
+        other._outbound_attachments = dict(found) if found else None
         other.exception_payload = self.exception_payload
         other.mime_type = self.mime_type
         other.encoding = self.encoding
@@ -288,8 +396,9 @@ class MuleMessage:
         other = self.copy()
         other.inbound = self.outbound.copy()
         other.outbound = CaseInsensitiveDict()
-        other.inbound_attachments = dict(self.outbound_attachments)
-        other.outbound_attachments = {}
+        found = self._outbound_attachments
+        other._inbound_attachments = dict(found) if found else None
+        other._outbound_attachments = None
         return other
 
     def __repr__(self) -> str:
@@ -310,18 +419,32 @@ def _serializable(value: Any) -> bool:
 class MuleSession:
     """Session variables (``sessionVars``): case-sensitive, carried across hops (M-6)."""
 
+    __slots__ = ("_vars",)
+
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
-        self.vars: dict[str, Any] = dict(values or {})
+        # Created on first use: most sessions crossing a hop are empty.
+        self._vars: dict[str, Any] | None = dict(values) if values else None
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        found = self._vars
+        if found is None:
+            found = self._vars = {}
+        return found
+
+    @vars.setter
+    def vars(self, value: dict[str, Any]) -> None:
+        self._vars = value
 
     def copy(self) -> MuleSession:
         """A shallow copy (SEDA hand-off, async scope)."""
-        return MuleSession(self.vars)
+        return MuleSession(self._vars)
 
     def serialized_copy(self) -> MuleSession:
         """The session as a receiver rebuilds it from ``MULE_SESSION``: non-serializable
         values are dropped, the rest are deep copies (Java serialisation semantics)."""
         kept: dict[str, Any] = {}
-        for key, value in self.vars.items():
+        for key, value in (self._vars or {}).items():
             if _serializable(value):
                 kept[key] = pickle.loads(pickle.dumps(value))
         return MuleSession(kept)
