@@ -43,9 +43,19 @@ MULE_FORCE_SYNC = "MULE_FORCE_SYNC"
 CONTENT_TYPE = "Content-Type"
 
 
+_URIS: dict[tuple[str, str], str] = {}
+
+
 def endpoint_uri(config: EndpointConfig) -> str:
-    """The endpoint's URI as Mule prints it (``vm://path``)."""
-    return f"{config.scheme}://{config.path}"
+    """The endpoint's URI as Mule prints it (``vm://path``).
+
+    One string per address, shared: every message dispatched through an endpoint
+    carries it as ``MULE_ENDPOINT``, and a queued message should not hold its own copy."""
+    key = (config.scheme, config.path)
+    uri = _URIS.get(key)
+    if uri is None:
+        uri = _URIS.setdefault(key, f"{config.scheme}://{config.path}")
+    return uri
 
 
 def _mime_base(value: str) -> str:
