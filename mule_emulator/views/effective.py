@@ -251,12 +251,27 @@ def used_connectors(app: AppConfig) -> list[ConnectorConfig]:
 
 
 def all_endpoints(app: AppConfig) -> Iterator[tuple[str, EndpointConfig]]:
-    """(owner, endpoint) for endpoints of flows, sub-flows, services and strategies."""
+    """(owner, endpoint) for endpoints of flows, sub-flows, services and strategies,
+    and the dead-letter endpoints of inbound redelivery policies (P-29)."""
     from mule_emulator.model.references import iter_endpoints
 
     for owner, endpoint in iter_endpoints(app):
         if endpoint.role != "global":
             yield owner, endpoint
+            for dead_letter in dead_letter_endpoints(endpoint):
+                yield owner, dead_letter
+
+
+def dead_letter_endpoints(endpoint: EndpointConfig) -> list[EndpointConfig]:
+    """The endpoints inside the ``<dead-letter-queue>`` of ``endpoint``'s
+    ``<idempotent-redelivery-policy>`` (where an exhausted message goes, P-29)."""
+    policy = endpoint.redelivery_policy
+    if policy is None:
+        return []
+    out: list[EndpointConfig] = []
+    for dlq in policy.children_named("dead-letter-queue"):
+        out.extend(e for e in endpoints_in(dlq.children) if e.role != "global")
+    return out
 
 
 def receiver_chain(app: AppConfig, c: ConnectorConfig) -> list[ProfileLink]:
@@ -781,6 +796,7 @@ __all__ = [
     "choose_exception_strategy",
     "choose_strategy",
     "connector_part",
+    "dead_letter_endpoints",
     "default_connector",
     "endpoint_part",
     "exception_settings",

@@ -9,8 +9,10 @@ Edges:
 - one-way dispatch and polling: plain arrows through the queue;
 - request-response send: thick arrows, with a dashed ``reply`` arrow back;
 - flow-ref: a plain arrow labelled ``flow-ref`` (same event, same thread);
-- dead-letter and exception-strategy endpoints: dotted arrows labelled ``on error`` or
-  ``dead letter``.
+- exception-strategy endpoints: dotted arrows labelled ``on error``; those of an
+  ``<on-redelivery-attempts-exceeded>`` block ``redelivery exhausted``, and the
+  ``<dead-letter-queue>`` of a redelivery policy ``dead letter`` (they run only once a
+  message has failed too often, E-5, P-29).
 
 Output is deterministic: ids come from names, nodes and edges are sorted.
 """
@@ -23,9 +25,19 @@ import subprocess
 from dataclasses import dataclass
 
 from mule_emulator.errors import MuleEmulatorError
-from mule_emulator.model.config import AppConfig, EndpointConfig, ProcessorConfig
+from mule_emulator.model.config import (
+    AppConfig,
+    EndpointConfig,
+    ExceptionStrategyConfig,
+    ProcessorConfig,
+)
 from mule_emulator.model.references import endpoints_in
-from mule_emulator.views.effective import queue_capacity, queue_persistent, resolved_connector
+from mule_emulator.views.effective import (
+    dead_letter_endpoints,
+    queue_capacity,
+    queue_persistent,
+    resolved_connector,
+)
 from mule_emulator.views.effective_constructs import (
     effective_kind,
     event_handling,
@@ -40,6 +52,7 @@ REPLY = "reply"
 FLOW_REF = "flow-ref"
 ON_ERROR = "on error"
 DEAD_LETTER = "dead letter"
+EXHAUSTED = "redelivery exhausted"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,7 +68,7 @@ class Node:
 class Edge:
     source: str
     target: str
-    style: str  # one of ONE_WAY, SEND, REPLY, FLOW_REF, ON_ERROR, DEAD_LETTER
+    style: str  # one of ONE_WAY, SEND, REPLY, FLOW_REF, ON_ERROR, EXHAUSTED, DEAD_LETTER
     label: str = ""
 
 
@@ -125,11 +138,15 @@ class _Builder:
                 self.edges.add(Edge(owner, _ident("sub", name), FLOW_REF, "flow-ref"))
 
     def dead_letters(self, owner: str, endpoint: EndpointConfig) -> None:
-        policy = endpoint.redelivery_policy
-        dlq = policy.child("dead-letter-queue") if policy is not None else None
-        if dlq is not None:
-            for e in endpoints_in(dlq.children):
+        for e in dead_letter_endpoints(endpoint):
+            if e.role == "outbound":
                 self.outbound(owner, e, DEAD_LETTER)
+
+    def strategy(self, owner: str, strategy: ExceptionStrategyConfig | None) -> None:
+        if strategy is None:
+            return
+        for e, style in _strategy_endpoints(self.app, strategy):
+            self.outbound(owner, e, style)
 
     def build(self) -> Graph:
         app = self.app
@@ -147,10 +164,7 @@ class _Builder:
                 self.inbound(fid, source)
                 self.dead_letters(fid, source)
             self.processors(fid, flow.processors)
-            strategy = flow.exception_strategy
-            if strategy is not None:
-                for e in _strategy_endpoints(app, strategy):
-                    self.outbound(fid, e, ON_ERROR)
+            self.strategy(fid, flow.exception_strategy)
         for sub in app.sub_flows.values():
             sid = _ident("sub", sub.name)
             self.node(Node(sid, "sub-flow", sub.name, "sub-flow"))
@@ -166,10 +180,9 @@ class _Builder:
                 if extra is not None:
                     self.processors(sid, (extra,))
             model = app.models.get(service.model)
-            strategy = service.exception_strategy or (model.exception_strategy if model else None)
-            if strategy is not None:
-                for e in _strategy_endpoints(app, strategy):
-                    self.outbound(sid, e, ON_ERROR)
+            self.strategy(
+                sid, service.exception_strategy or (model.exception_strategy if model else None)
+            )
         return Graph(tuple(sorted(self.nodes.values())), tuple(sorted(self.edges)))
 
 
@@ -179,21 +192,23 @@ def _endpoints(app: AppConfig) -> list[tuple[str, EndpointConfig]]:
     return list(all_endpoints(app))
 
 
-def _strategy_endpoints(app: AppConfig, strategy: object) -> list[EndpointConfig]:
+def _strategy_endpoints(
+    app: AppConfig, strategy: ExceptionStrategyConfig
+) -> list[tuple[EndpointConfig, str]]:
+    """(endpoint, edge style) of a strategy: ON_ERROR for its processors, EXHAUSTED for
+    its ``<on-redelivery-attempts-exceeded>`` block; choice children included."""
     from mule_emulator.errors import ConfigError
-    from mule_emulator.model.config import ExceptionStrategyConfig
     from mule_emulator.model.references import resolve_exception_strategy
 
-    assert isinstance(strategy, ExceptionStrategyConfig)
     try:
         resolved = resolve_exception_strategy(app, strategy)
     except ConfigError:
         return []
-    out = list(endpoints_in(resolved.processors))
-    out.extend(endpoints_in(resolved.on_redelivery_attempts_exceeded or ()))
+    out = [(e, ON_ERROR) for e in endpoints_in(resolved.processors)]
+    out.extend((e, EXHAUSTED) for e in endpoints_in(resolved.on_redelivery_attempts_exceeded or ()))
     for child in resolved.strategies:
         out.extend(_strategy_endpoints(app, child))
-    return [e for e in out if e.role == "outbound"]
+    return [(e, style) for e, style in out if e.role == "outbound"]
 
 
 def build_graph(app: AppConfig) -> Graph:
@@ -228,6 +243,7 @@ _MM_ARROWS = {
     REPLY: "-.->",
     FLOW_REF: "-->",
     ON_ERROR: "-.->",
+    EXHAUSTED: "-.->",
     DEAD_LETTER: "-.->",
 }
 
@@ -265,6 +281,7 @@ _DOT_EDGES = {
     REPLY: "style=dashed",
     FLOW_REF: 'style=solid, color="gray40", arrowhead=vee',
     ON_ERROR: 'style=dotted, color="red3"',
+    EXHAUSTED: 'style=dotted, color="red3"',
     DEAD_LETTER: 'style=dotted, color="red3"',
 }
 

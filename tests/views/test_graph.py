@@ -69,6 +69,42 @@ def test_shapes_and_arrows(make_config: MakeConfig) -> None:
     assert "classDef persistent" in lines[-1]
 
 
+REDELIVERY = """
+    <flow name="invoices">
+        <vm:inbound-endpoint path="invoices">
+            <idempotent-redelivery-policy maxRedeliveryCount="1" idExpression="#[payload]">
+                <dead-letter-queue>
+                    <vm:outbound-endpoint path="invoices.dlq" exchange-pattern="one-way"/>
+                </dead-letter-queue>
+            </idempotent-redelivery-policy>
+            <vm:transaction action="ALWAYS_BEGIN"/>
+        </vm:inbound-endpoint>
+        <logger/>
+        <choice-exception-strategy>
+            <rollback-exception-strategy when="#[true]" maxRedeliveryAttempts="2">
+                <vm:outbound-endpoint path="failures"/>
+                <on-redelivery-attempts-exceeded>
+                    <vm:outbound-endpoint path="parked"/>
+                </on-redelivery-attempts-exceeded>
+            </rollback-exception-strategy>
+        </choice-exception-strategy>
+    </flow>
+"""
+
+
+def test_dead_letter_and_exhausted_paths(make_config: MakeConfig) -> None:
+    """A one-way dead-letter endpoint is a queue (not a request-response address), and
+    the exceeded block of a rollback strategy (inside a choice) is told apart from its
+    processors."""
+    _path, app = make_config(REDELIVERY)
+    lines = to_mermaid(build_graph(app)).splitlines()
+    assert '    q_invoices_dlq[("vm://invoices.dlq<br/><i>transient, unbounded</i>")]' in lines
+    assert "    flow_invoices -.->|dead letter| q_invoices_dlq" in lines
+    assert "    flow_invoices -.->|on error| q_failures" in lines
+    assert "    flow_invoices -.->|redelivery exhausted| q_parked" in lines
+    assert not any(line.startswith("    ep_") for line in lines), lines
+
+
 def test_deterministic_and_sorted(make_config: MakeConfig) -> None:
     _path, app = make_config(APP)
     first = build_graph(app)
