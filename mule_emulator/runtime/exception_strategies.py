@@ -221,8 +221,12 @@ class DefaultExceptionStrategy(ExceptionStrategy):
         if self.hook is not None:
             try:
                 self.hook(event.message)
-            except Exception:
-                log.exception("custom exception strategy failed")
+            except Exception as exc:
+                log.error(
+                    "custom exception strategy failed: %s",
+                    exc,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
         if self.is_rollback(error):
             rollback_current()
         self._route_exception(event, error)
@@ -249,12 +253,13 @@ class DefaultExceptionStrategy(ExceptionStrategy):
         for target in self.targets:
             try:
                 run_processor(target, carrier.copy())
-            except Exception:
+            except Exception as exc:
                 log.critical(
                     "Failed to dispatch message to error queue after it failed to process. "
-                    "This may cause message loss. id=%s",
+                    "This may cause message loss. id=%s: %s",
                     event.message.id,
-                    exc_info=True,
+                    exc,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
                 )
 
 
@@ -266,7 +271,7 @@ def _stop_construct(event: MuleEvent) -> None:
         try:
             stopper()
         except Exception:
-            log.exception("Unable to stop flow '%s'", event.flow_name)
+            log.error("Unable to stop flow '%s'", event.flow_name, exc_info=True)
 
 
 class TemplateExceptionStrategy(ExceptionStrategy):
@@ -322,12 +327,13 @@ class TemplateExceptionStrategy(ExceptionStrategy):
 def _run_logged(chain: Processor, event: MuleEvent) -> MuleEvent | None:
     try:
         result: ProcessResult = chain.process(event)
-    except Exception:
+    except Exception as exc:
         log.critical(
             "Failed to dispatch message to error queue after it failed to process. "
-            "This may cause message loss. id=%s",
+            "This may cause message loss. id=%s: %s",
             event.message.id,
-            exc_info=True,
+            exc,
+            exc_info=log.isEnabledFor(logging.DEBUG),
         )
         return event
     if result is None:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mule_emulator.errors import ConfigError, MessagingError
+from mule_emulator.errors import ConfigError
 from mule_emulator.model.config import ElementConfig
 from mule_emulator.runtime.exception_strategies import MessageRedeliveredError, redelivery_attempts
 from mule_emulator.runtime.message import MuleEvent, ProcessResult
@@ -143,8 +143,12 @@ class RedeliveryPolicy(InterceptingProcessor):
             )
         try:
             return self.dead_letter.process(event)
-        except (MessagingError, Exception):
-            log.exception("dead-letter processor of the redelivery policy failed")
+        except Exception as exc:
+            log.error(
+                "dead-letter processor of the redelivery policy failed: %s",
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
             return None
 
     def children(self) -> tuple[Processor, ...]:
