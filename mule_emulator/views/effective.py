@@ -26,6 +26,7 @@ from mule_emulator.model.config import (
     MULE_DEFAULT_THREADING,
     AppConfig,
     ConnectorConfig,
+    ElementConfig,
     EndpointConfig,
     ExceptionStrategyConfig,
     FlowConfig,
@@ -728,6 +729,14 @@ def rolls_back(strategy: ExceptionStrategyConfig | None) -> bool:
     return strategy.kind in ("rollback", "custom")
 
 
+def _redelivery_identity(policy: ElementConfig | None) -> str:
+    """How a redelivery policy tells "the same message" (P-29, X5)."""
+    expression = policy.attr("idExpression") if policy is not None else None
+    if expression:
+        return f"identified by {expression}"
+    return "identified by the SHA-256 of its payload"
+
+
 def exception_settings(
     app: AppConfig,
     choice: ExceptionChoice,
@@ -750,20 +759,33 @@ def exception_settings(
     )
     attempts, loc = strategy_redelivery(choice.strategy)
     policy = source.redelivery_policy if source is not None else None
+    identity = _redelivery_identity(policy)
     if attempts is not None:
+        why = (
+            f"the inbound endpoint counts failed deliveries of the same message ({identity}): "
+            f"the flow runs at most {attempts + 1} times, the next arrival skips it, "
+            "on-redelivery-attempts-exceeded runs and the message is consumed (X5, E-5)"
+        )
+        if policy is not None:
+            why += "; this limit replaces the endpoint policy's maxRedeliveryCount (X5)"
+        settings.append(_explicit("redelivery", f"maxRedeliveryAttempts {attempts}", loc, why=why))
+    elif policy is not None:
+        count = int(policy.attr("maxRedeliveryCount") or "5")
+        targets = [e.address for e in dead_letter_endpoints(source)] if source else []
+        after = (
+            f"goes to the dead-letter queue {', '.join(targets)} and is consumed"
+            if targets
+            else "fails with MessageRedeliveredException in the exception strategy"
+        )
         settings.append(
             _explicit(
                 "redelivery",
-                f"maxRedeliveryAttempts {attempts}",
-                loc,
-                why="the inbound endpoint counts deliveries of the same message; past the "
-                "limit on-redelivery-attempts-exceeded runs and the message is consumed (E-5)",
+                f"maxRedeliveryCount {count}",
+                policy.location,
+                why=f"the inbound endpoint counts failed deliveries of the same message "
+                f"({identity}): the flow runs at most {count + 1} times, the next arrival "
+                f"{after} (P-29)",
             )
-        )
-    elif policy is not None:
-        count = policy.attr("maxRedeliveryCount") or "5"
-        settings.append(
-            _explicit("redelivery", f"maxRedeliveryCount {count}", policy.location, why="P-29")
         )
     transacted = (
         source is not None and source.transaction is not None and source.transaction.transacted

@@ -16,6 +16,7 @@ from mule_emulator.model.config import (
     DEFAULT_QUEUE_TIMEOUT_MS,
     AppConfig,
     EndpointConfig,
+    ExceptionStrategyConfig,
     FlowConfig,
     ServiceConfig,
     SubFlowConfig,
@@ -32,6 +33,7 @@ from mule_emulator.views.effective import (
     choose_exception_strategy,
     choose_strategy,
     connector_part,
+    dead_letter_endpoints,
     endpoint_part,
     exception_settings,
     profile_settings,
@@ -58,13 +60,15 @@ def flow_source(flow: FlowConfig) -> EndpointConfig | None:
 
 
 def flow_redelivery(app: AppConfig, flow: FlowConfig) -> bool:
-    """Whether a redelivery policy is configured for the flow (F-8)."""
+    """Whether F-8 sees a redelivery policy: the flow's exception strategy is a
+    rollback strategy with ``maxRedeliveryAttempts``, directly or inside a choice
+    (``AbstractPipeline.isRedeliveryPolicyConfigured``). An endpoint's own
+    ``<idempotent-redelivery-policy>`` does not count: it changes no strategy."""
     choice = choose_exception_strategy(app, flow.exception_strategy, [])
     from mule_emulator.views.effective import strategy_redelivery
 
     attempts, _loc = strategy_redelivery(choice.strategy)
-    source = flow_source(flow)
-    return attempts is not None or (source is not None and source.redelivery_policy is not None)
+    return attempts is not None
 
 
 def effective_kind(app: AppConfig, flow: FlowConfig) -> tuple[StrategyChoice, str, str]:
@@ -244,9 +248,10 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
     sync = None if source is None else value == "synchronous"
     for endpoint in endpoints_in(flow.processors):
         parts.append(endpoint_part(app, flow.name, endpoint, "outbound", sync))
-    if exc.strategy is not None:
-        for endpoint in endpoints_in(exc.strategy.processors):
-            parts.append(endpoint_part(app, flow.name, endpoint, "on error"))
+    if source is not None:
+        for endpoint in dead_letter_endpoints(source):
+            parts.append(endpoint_part(app, flow.name, endpoint, "dead letter", sync))
+    parts.extend(strategy_endpoint_parts(app, flow.name, exc.strategy, sync))
     refs = flow_refs(flow.processors)
     if refs:
         settings.append(
@@ -270,6 +275,30 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
         tuple(warnings),
         summary,
     )
+
+
+def strategy_endpoint_parts(
+    app: AppConfig,
+    owner: str,
+    strategy: ExceptionStrategyConfig | None,
+    sync: bool | None = None,
+) -> list[Part]:
+    """The endpoints of an exception strategy: its processors' ("on error") and those of
+    its ``<on-redelivery-attempts-exceeded>`` block ("redelivery exhausted", X5); the
+    children of a choice strategy too (E-8). A strategy runs in the thread of the failed
+    event, so ``sync`` is that of the construct's events (E-2)."""
+    if strategy is None:
+        return []
+    parts = [
+        endpoint_part(app, owner, e, "on error", sync) for e in endpoints_in(strategy.processors)
+    ]
+    exceeded = strategy.on_redelivery_attempts_exceeded or ()
+    parts.extend(
+        endpoint_part(app, owner, e, "redelivery exhausted", sync) for e in endpoints_in(exceeded)
+    )
+    for child in strategy.strategies:
+        parts.extend(strategy_endpoint_parts(app, owner, child, sync))
+    return parts
 
 
 def flow_refs(processors: object) -> list[str]:
@@ -400,9 +429,11 @@ def service_part(app: AppConfig, service: ServiceConfig) -> Part:
     for router in service.outbound:
         for e in endpoints_in((router,)):
             parts.append(endpoint_part(app, service.name, e, f"outbound ({router.name})"))
-    if exc.strategy is not None:
-        for e in endpoints_in(exc.strategy.processors):
-            parts.append(endpoint_part(app, service.name, e, "on error"))
+    for e in service.inbound:
+        parts.extend(
+            endpoint_part(app, service.name, d, "dead letter") for d in dead_letter_endpoints(e)
+        )
+    parts.extend(strategy_endpoint_parts(app, service.name, exc.strategy))
     if threads is not False:
         parts.append(
             Part("pool", service.name, "", pool, summary=f"service pool: threads {service.name}.NN")
