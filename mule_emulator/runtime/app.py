@@ -87,6 +87,7 @@ class MuleApp:
         self._running = False
         self._stale = False
         self._receivers: list[PollingReceiver | TransactedReceiver] = []
+        self._consumed_before_stop: set[str] = set()  # receivers' queues (leftover report)
         check_supported(config)
         self.class_map.check(config.classes)
         self._build()
@@ -364,6 +365,7 @@ class MuleApp:
         for connector in self.build_context.connectors.values():
             connector.stop(0.0)
         self.queue_manager.close()
+        self._consumed_before_stop = {r.queue.name for r in self._receivers}
         self._receivers = []
         self._stale = True
 
@@ -424,8 +426,9 @@ class MuleApp:
         return self.engine.statistics()
 
     def consumed_queues(self) -> set[str]:
-        """Queues something takes from: started one-way receivers and SEDA stages."""
-        names = {r.queue.name for r in self._receivers}
+        """Queues something takes from: started one-way receivers (plain or transacted;
+        after a stop, those of the last run) and SEDA stages."""
+        names = {r.queue.name for r in self._receivers} | self._consumed_before_stop
         for construct in self.constructs:
             stages = getattr(construct, "stages", None)
             if stages is None:
