@@ -534,8 +534,13 @@ def _wait_idle(app: Any, bound: float, stop: Any, stats: _RunStats | None = None
 
 
 def _report_leftover(app: Any) -> None:
+    """Messages still on queues after the stop: on queues nothing consumes, and on
+    queues whose receiver or stage had not taken them yet (a transient queue loses
+    them, a persistent one keeps them for the next start)."""
     try:
         leftover = app.leftover()
+        consumed = app.consumed_queues()
+        waiting = {s.name: s.depth for s in app.queue_statistics() if s.name in consumed}
     except Exception as exc:  # reporting must not hide the run's own outcome
         _echo_error(f"cannot list what is left on queues: {exc}")
         return
@@ -543,6 +548,10 @@ def _report_leftover(app: Any) -> None:
         if count:
             noun = "message" if count == 1 else "messages"
             click.echo(f"left on queue '{queue}' (nothing consumes it): {count} {noun}")
+    for queue, count in sorted(waiting.items()):
+        if count and queue not in leftover:
+            noun = "message" if count == 1 else "messages"
+            click.echo(f"left on queue '{queue}' (not taken before the stop): {count} {noun}")
 
 
 # ==================================================================== test
