@@ -77,6 +77,8 @@ class VMConnector:
         self.outbound_transformers: tuple[Processor, ...] = ()
         self.started = False
         self._lock = threading.Lock()
+        self._settled: set[str] = set()  # paths whose queue exists with our profile
+        self._stores: dict[str, QueueStore] = {}
 
     # ------------------------------------------------------------------ pools
 
@@ -111,10 +113,20 @@ class VMConnector:
 
     def configure_queue(self, path: str) -> None:
         """Q6: give the path's queue this connector's profile."""
-        self.queue_manager.configure(path, self.capacity, self.persistent)
+        if path in self._settled:
+            return
+        manager = self.queue_manager
+        manager.configure(path, self.capacity, self.persistent)
+        # Once the queue exists the manager refuses any other configuration (MULE-7420),
+        # so ours can never change again: later dispatches skip the manager's lock.
+        if manager.exists(path):
+            self._settled.add(path)
 
     def queue(self, path: str) -> QueueStore:
-        return self.queue_manager.get(path)
+        store = self._stores.get(path)
+        if store is None:  # the manager keeps a queue for the application's life
+            store = self._stores.setdefault(path, self.queue_manager.get(path))
+        return store
 
     # ------------------------------------------------------------------ receivers
 
