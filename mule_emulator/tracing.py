@@ -15,6 +15,7 @@ the command line runs one application at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -43,4 +44,92 @@ def uninstall() -> None:
     current = NO_TRACER
 
 
-__all__ = ["NO_TRACER", "Tracer", "current", "install", "uninstall"]
+# ------------------------------------------------------------------ hook helpers
+# Small functions that keep each ``# trace hook`` in the runtime to one line.
+
+
+def message_id(event: Any) -> Any:
+    """The message id of an event (or of a bare message), None when it has none."""
+    message = getattr(event, "message", event)
+    return getattr(message, "id", None)
+
+
+def queue_label(name: str) -> str:
+    """A queue as traces show it: ``vm://<path>`` for VM queues, SEDA stage queues
+    (``seda.queue(<stage>)``) as they are."""
+    return name if name.startswith("seda.queue(") else f"vm://{name}"
+
+
+def queue_items(
+    entries: Iterable[tuple[Any, list[Any]]], reserved: Iterable[Any] = ()
+) -> list[str]:
+    """One queue label per item held by a transaction: ``(store, items)`` pairs, and
+    reservations (items taken from a persistent queue, each with its ``store``)."""
+    out = [queue_label(store.name) for store, items in entries for _ in items]
+    out.extend(queue_label(r.store.name) for r in reserved)
+    return out
+
+
+def stage_enqueue(owner: str, stage: Any, event: Any) -> None:
+    """An event offered to a SEDA stage's queue (depth before the offer)."""
+    queue = stage.queue
+    current.emit(
+        "enqueue",
+        flow=owner,
+        queue=queue.name,
+        depth_before=queue.size(),
+        capacity=queue.capacity,
+        timeout_ms=round(stage.offer_timeout_s * 1000),
+        message=message_id(event),
+    )
+
+
+def stage_taken(owner: str, queue: Any) -> Callable[[Any], None]:
+    """A SedaStage ``on_take`` hook: an event leaves ``queue`` (depth after the take)."""
+
+    def taken(event: Any) -> None:
+        if current.active:
+            current.emit(
+                "dequeue",
+                flow=owner,
+                queue=queue.name,
+                depth_after=queue.size(),
+                message=message_id(event),
+            )
+
+    return taken
+
+
+def exception(handler: Any, error: BaseException) -> None:
+    """An exception strategy takes over a failed event (the strategy's kind, and the
+    class of the deepest cause)."""
+    strategy = getattr(handler, "target", handler)  # a reference: the global strategy
+    cause: BaseException = error
+    for _ in range(20):
+        nxt = getattr(cause, "cause", None) or cause.__cause__
+        if not isinstance(nxt, BaseException):
+            break
+        cause = nxt
+    event = getattr(error, "event", None)
+    current.emit(
+        "exception",
+        flow=getattr(event, "flow_name", None) or None,
+        strategy=getattr(strategy, "kind", type(strategy).__name__),
+        error=type(cause).__name__,
+        message=message_id(event),
+    )
+
+
+__all__ = [
+    "NO_TRACER",
+    "Tracer",
+    "current",
+    "exception",
+    "install",
+    "message_id",
+    "queue_items",
+    "queue_label",
+    "stage_enqueue",
+    "stage_taken",
+    "uninstall",
+]

@@ -189,7 +189,7 @@ class VMConnector:
         """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""
         store = self.queue(path)
         if tracing.current.active:  # trace hook
-            tracing.current.emit("enqueue", queue=f"vm://{path}", depth_before=store.size(), capacity=store.capacity, timeout_ms=int(self.queue_timeout_s * 1000), message=message.id)  # noqa: E501
+            tracing.current.emit("enqueue", queue=f"vm://{path}", depth_before=store.size(), capacity=store.capacity, timeout_ms=int(self.queue_timeout_s * 1000), message=message.id, tx=getattr(transactions.current_transaction(), "id", None))  # noqa: E501
         if not transactions.queue_offer(store, message, self.queue_timeout_s):
             if tracing.current.active:  # trace hook
                 tracing.current.emit("queue-full", queue=f"vm://{path}", depth=store.size(), timeout_ms=int(self.queue_timeout_s * 1000), message=message.id)  # noqa: E501

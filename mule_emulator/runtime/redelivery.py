@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import ConfigError
 from mule_emulator.model.config import ElementConfig
 from mule_emulator.runtime.exception_strategies import MessageRedeliveredError, redelivery_attempts
@@ -126,6 +127,8 @@ class RedeliveryPolicy(InterceptingProcessor):
             return self._exhausted(event, "?", 0)
         with self._lock_for(message_id):
             counter = self.count(message_id)
+            if tracing.current.active:  # trace hook
+                tracing.current.emit("redelivery", flow=event.flow_name, failures=counter, limit=self.max_redelivery_count, dead_letter=self.dead_letter is not None, message=event.message.id)  # noqa: E501
             if counter > self.max_redelivery_count:
                 return self._exhausted(event, message_id, counter)
             try:

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     ConfigError,
     FailedToQueueEventError,
@@ -500,6 +501,8 @@ class Service:
         stage = self.stage
         if stage is None or sync:
             return self._complete(event)
+        if tracing.current.active:  # trace hook
+            tracing.stage_enqueue(self.name, stage, event)
         try:
             stage.enqueue(event.copy())
         except FailedToQueueEventError as exc:
@@ -729,7 +732,7 @@ class ServiceBuilder:
 
         def factory(worker: Callable[[MuleEvent], None]) -> SedaStage:
             pool = self.pool_factory(config.name, profile)
-            return ServiceStage.build(
+            stage = ServiceStage.build(
                 config.name,
                 self.queue_manager,
                 pool,
@@ -739,6 +742,8 @@ class ServiceBuilder:
                 persistent=persistent,
                 queue_timeout_ms=timeout_ms,
             )
+            stage.on_take = tracing.stage_taken(config.name, stage.queue)  # trace hook
+            return stage
 
         return factory
 

@@ -210,8 +210,10 @@ class VMTransaction:
     def _finish(self, status: TransactionStatus) -> None:
         if tracing.current.active:  # trace hook
             tracing.current.emit(
-                "tx-commit" if status is TransactionStatus.COMMITTED else "tx-rollback", tx=self.id
-            )
+                "tx-commit" if status is TransactionStatus.COMMITTED else "tx-rollback", tx=self.id,
+                added=tracing.queue_items(self._added.values()),
+                taken=tracing.queue_items(self._removed.values(), self._reserved),
+            )  # fmt: skip
         self.status = status
         self._added.clear()
         self._removed.clear()
@@ -456,6 +458,8 @@ class TransactionTemplate:
         except MessagingError as error:
             handler = self.handler or _flow_handler(error.event)
             if handler is not None:
+                if tracing.current.active:  # trace hook
+                    tracing.exception(handler, error)
                 try:
                     processed = handler.handle(error, error.event)
                 except Exception:  # a failing strategy rolls back (T6)

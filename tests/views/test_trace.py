@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from mule_emulator.views.trace import TraceRecorder, format_text, tracing_to
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <mule xmlns="http://www.mulesoft.org/schema/mule/core"
-      xmlns:vm="http://www.mulesoft.org/schema/mule/vm">
+      xmlns:vm="http://www.mulesoft.org/schema/mule/vm"
+      xmlns:test="http://www.mulesoft.org/schema/mule/test">
 """
 
 CHAIN = """
@@ -187,3 +189,143 @@ def test_trace_format_alone_turns_tracing_on(tmp_path: Path, fmt: str) -> None:
     )
     assert result.exit_code == 0
     assert "dispatch" in result.output
+
+
+def test_empty_transactions_are_not_shown_and_shown_ones_are_numbered() -> None:
+    sink = io.StringIO()
+    recorder = TraceRecorder(sink, clock=lambda: 1.0)
+    recorder.emit("tx-begin", tx=7)
+    recorder.emit("tx-rollback", tx=7, added=[], taken=[])  # a poll that found nothing
+    recorder.emit("tx-begin", tx=8)
+    recorder.emit("dequeue", queue="vm://in", depth_after=0, message="a", tx=8)
+    recorder.emit("enqueue", queue="vm://out", depth_before=0, message="a", tx=8)
+    recorder.emit("tx-commit", tx=8, added=["vm://out"], taken=["vm://in"])
+    steps = _steps(sink.getvalue())
+    assert [s[2] for s in steps] == ["tx-begin", "dequeue", "enqueue", "tx-commit"]
+    assert steps[0][3] == "tx#1"
+    assert steps[2][3] == "vm://out depth 0->1, held by tx#1 until commit  m1"
+    assert steps[3][3] == "tx#1: delivers vm://out; consumes vm://in"
+
+
+def test_a_held_back_begin_keeps_its_threads_order() -> None:
+    sink = io.StringIO()
+    recorder = TraceRecorder(sink, clock=lambda: 1.0)
+    recorder.emit("tx-begin", tx=1)  # main begins, then polls
+    other = threading.Thread(
+        target=lambda: recorder.emit("flow", flow="f", message="b"), name="worker.01"
+    )
+    other.start()
+    other.join(5)
+    recorder.emit("dequeue", queue="vm://in", depth_after=0, message="a", tx=1)
+    steps = _steps(sink.getvalue())
+    assert [(s[0], s[2]) for s in steps] == [
+        ("worker.01", "flow"),
+        ("main", "tx-begin"),
+        ("main", "dequeue"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("step", "fields", "detail"),
+    [
+        ("redelivery", {"failures": 0, "limit": 2}, "attempt 1 of 3 (maxRedelivery 2)"),
+        ("redelivery", {"failures": 2, "limit": 2}, "attempt 3 of 3 (maxRedelivery 2)"),
+        (
+            "redelivery",
+            {"failures": 3, "limit": 2, "dead_letter": False},
+            "exhausted after 3 failed attempts: MessageRedeliveredException",
+        ),
+        (
+            "redelivery",
+            {"failures": 2, "limit": 1, "dead_letter": True},
+            "exhausted after 2 failed attempts: dead-letter queue",
+        ),
+        (
+            "exception",
+            {"strategy": "catch-exception-strategy", "error": "IOError"},
+            "catch-exception-strategy handles IOError",
+        ),
+        (
+            "tx-rollback",
+            {"tx": 2, "added": ["vm://a", "vm://b", "vm://a"], "taken": ["vm://in"]},
+            "tx#2: discards vm://a (2), vm://b; puts vm://in back at the tail",
+        ),
+        ("tx-commit", {"tx": 2, "added": [], "taken": []}, "tx#2"),
+    ],
+)
+def test_step_details(step: str, fields: dict[str, object], detail: str) -> None:
+    line = format_text(0.0, "t", step, {"flow": "f", **fields}, None)
+    assert line.endswith(f" {detail}"), line
+
+
+CATCH_AND_ROLLBACK = """
+    <flow name="catcher">
+        <vm:inbound-endpoint path="c.in">
+            <vm:transaction action="ALWAYS_BEGIN"/>
+        </vm:inbound-endpoint>
+        <vm:outbound-endpoint path="audit"/>
+        <test:component throwException="true"/>
+        <catch-exception-strategy/>
+    </flow>
+    <flow name="roller">
+        <vm:inbound-endpoint path="r.in">
+            <vm:transaction action="ALWAYS_BEGIN"/>
+        </vm:inbound-endpoint>
+        <vm:outbound-endpoint path="audit"/>
+        <test:component throwException="true"/>
+        <rollback-exception-strategy maxRedeliveryAttempts="0"/>
+    </flow>
+"""
+
+
+def _text_steps(tmp_path: Path, body: str, *args: str) -> list[tuple[str, str, str, str]]:
+    config = _config(tmp_path, body)
+    result = CliRunner().invoke(cli, ["run", config, *args, "--trace", *FAST])
+    assert result.exit_code == 0, result.output
+    return _steps(result.stdout)
+
+
+def test_run_trace_catch_commits_and_rollback_puts_back(tmp_path: Path) -> None:
+    steps = _text_steps(
+        tmp_path, CATCH_AND_ROLLBACK, "--dispatch", "vm://c.in=x", "--dispatch", "vm://r.in=y"
+    )
+    details = [s[3] for s in steps]
+    assert any(
+        re.fullmatch(r"vm://audit depth 0->1, held by tx#\d until commit  m1", d) for d in details
+    ), details
+    assert any(
+        re.fullmatch(r"tx#\d: delivers vm://audit; consumes vm://c\.in", d) for d in details
+    ), details
+    assert any(
+        re.fullmatch(r"tx#\d: discards vm://audit; puts vm://r\.in back at the tail", d)
+        for d in details
+    ), details
+    assert ("roller", "redelivery", "attempt 1 of 1 (maxRedelivery 0)  m2") in [
+        s[1:] for s in steps
+    ]
+    handled = [s[3] for s in steps if s[2] == "exception" and s[1] == "catcher"]
+    assert handled and handled[0].startswith("catch-exception-strategy handles ")
+    # no transaction is shown without something taken or offered in it
+    shown = {re.match(r"tx#(\d+)", d).group(1) for d in details if re.match(r"tx#\d+", d)}  # type: ignore[union-attr]
+    assert len(shown) == 3  # catcher's, roller's rolled back one, roller's exhausted one
+
+
+SERVICE = """
+    <model name="m">
+        <service name="svc">
+            <inbound>
+                <vm:inbound-endpoint path="s.in"/>
+            </inbound>
+            <echo-component/>
+        </service>
+    </model>
+"""
+
+
+def test_run_trace_service_seda_stage(tmp_path: Path) -> None:
+    steps = _text_steps(tmp_path, SERVICE, "--dispatch", "vm://s.in=x")
+    stage = [s for s in steps if "seda.queue(svc)" in s[3]]
+    assert [(s[1], s[2], s[3]) for s in stage] == [
+        ("svc", "enqueue", "seda.queue(svc) depth 0->1  m1"),
+        ("svc", "dequeue", "seda.queue(svc) depth 1->0  m1"),
+    ]
