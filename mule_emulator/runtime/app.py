@@ -131,7 +131,7 @@ class MuleApp:
         ctx.exception_factory = ExceptionStrategyFactory(
             self.config,
             build_chain=lambda cfgs: ctx.chain(cfgs),
-            compile_boolean=lambda text: evaluator.boolean(text),
+            compile_boolean=evaluator.boolean,
             resolve_class=self.class_map.resolve,
         )
         ctx.extra["engine"] = self.engine

@@ -127,8 +127,10 @@ class BuildContext:
     def template(self, text: str, location: SourceLocation | None = None) -> core.EventFn:
         return self.evaluator.template(text, location)
 
-    def boolean(self, text: str) -> Callable[[Any], bool]:
-        return self.evaluator.boolean(text)
+    def boolean(
+        self, text: str, default: bool = False, location: SourceLocation | None = None
+    ) -> Callable[[Any], bool]:
+        return self.evaluator.boolean(text, default, location)
 
     # ------------------------------------------------------------------ classes
 
@@ -625,23 +627,12 @@ def build_filter(ctx: BuildContext, cfg: ElementConfig) -> filters.Filter:
             raise ConfigError("<not-filter> needs exactly one filter", cfg.location)
         return filters.NotFilter(build_filter(ctx, inner[0]))
     if name == "expression-filter":
-        text = cfg.attr("expression") or ""
+        # ExpressionFilter: null → nullReturnsTrue, a non-boolean value → its negation
         null_true = attr_bool(cfg.attr("nullReturnsTrue"))
-        fn = ctx.evaluator.expression(text, cfg.location)
-
-        def expr_test(event: Any) -> bool:
-            from mule_emulator.runtime.message import is_null
-
-            value = fn(event)
-            if is_null(value):
-                return null_true
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-                return value.strip().lower() == "true"
-            return not null_true
-
-        return filters.TestFilter(expr_test, name)
+        test = ctx.evaluator.boolean(
+            cfg.attr("expression") or "", null_true, cfg.location, non_boolean=not null_true
+        )
+        return filters.TestFilter(test, name)
     if name == "wildcard-filter":
         pattern = cfg.attr("pattern") or ""
         case = cfg.attr("caseSensitive") is None or attr_bool(cfg.attr("caseSensitive"))

@@ -587,7 +587,12 @@ class ExceptionStrategyFactory:
             raise ConfigError(f"unknown exception strategy kind {config.kind!r}", config.location)
         strategy: ExceptionStrategy = builder(config)
         if config.kind != "reference":
-            strategy.set_when(config.when, self.compile_boolean)
+            try:
+                strategy.set_when(config.when, self.compile_boolean)
+            except ConfigError as exc:  # a bad ``when``: name the strategy's place
+                if not (exc.location.file or exc.location.line):
+                    exc.location = config.location
+                raise
         return strategy
 
     # -- per kind -------------------------------------------------------------------

@@ -20,8 +20,7 @@ from typing import Any
 
 from mule_emulator.expressions.values import java_str
 from mule_emulator.runtime.classes import register_builtin
-from mule_emulator.runtime.evaluation import Evaluator, to_boolean
-from mule_emulator.runtime.message import is_null
+from mule_emulator.runtime.evaluation import Evaluator
 from mule_emulator.runtime.processors.conversions import (
     byte_array_to_object,
     deserialize,
@@ -224,19 +223,11 @@ def equals_filter(props: Mapping[str, Any]) -> MessageFn:
 
 
 def expression_filter(props: Mapping[str, Any]) -> MessageFn:
-    expression = str(props.get("expression") or "")
     null_true = _flag(props, "nullReturnsTrue", False)
-    fn = Evaluator().expression(expression)
-
-    def accept(message: StandInMessage) -> bool:
-        value = fn(message.event)
-        if is_null(value):
-            return null_true
-        if isinstance(value, bool | str):
-            return to_boolean(value, not null_true)
-        return not null_true
-
-    return accept
+    test = Evaluator().boolean(
+        str(props.get("expression") or ""), null_true, non_boolean=not null_true
+    )
+    return lambda message: test(message.event)
 
 
 def message_property_filter(props: Mapping[str, Any]) -> MessageFn:

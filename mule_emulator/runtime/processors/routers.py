@@ -13,13 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from mule_emulator.errors import ConfigError, MessagingError
 from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import CORE_NS, ElementConfig, ProcessorConfig, merge_threading
 from mule_emulator.runtime.builder import IGNORED, BuildContext, element
-from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, MuleMessage, ProcessResult, is_null
+from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, MuleMessage, ProcessResult
 from mule_emulator.runtime.processors.base import Processor, describe_cause, run_processor
 
 log = logging.getLogger("mule.routing")
@@ -33,18 +32,6 @@ class RoutingError(MessagingError):
 
 class RoutePathNotFoundError(RoutingError):
     """Mule's RoutePathNotFoundException: no route accepted and no default route."""
-
-
-def expression_accepts(value: Any, null_returns_true: bool = False) -> bool:
-    """Mule's ExpressionFilter reading of a value (P-20): null → ``nullReturnsTrue``;
-    booleans as is; the strings true/false parsed; anything else → ``!nullReturnsTrue``."""
-    if is_null(value):
-        return null_returns_true
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return not null_returns_true
 
 
 class _Routes(Processor):
@@ -287,8 +274,8 @@ def expression_test(
         if body.startswith("#[") and body.endswith("]"):
             body = body[2:-1]
         body = f"#[{evaluator}:{body}]"
-    fn = ctx.evaluator.expression(body, cfg.location)
-    return lambda event: expression_accepts(fn(event))
+    # Mule's ExpressionFilter: null → false, a non-boolean value → true (!nullReturnsTrue)
+    return ctx.evaluator.boolean(body, False, cfg.location, non_boolean=True)
 
 
 @element(CORE_NS, "choice")
@@ -388,7 +375,6 @@ __all__ = [
     "RoutingError",
     "ScatterGather",
     "WireTap",
-    "expression_accepts",
     "expression_test",
     "processor_children",
     "routes_of",

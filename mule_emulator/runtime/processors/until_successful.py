@@ -24,7 +24,6 @@ from mule_emulator.runtime.processors.base import Processor, run_processor
 from mule_emulator.runtime.processors.core import EventFn
 from mule_emulator.runtime.processors.routers import (
     RoutingError,
-    expression_accepts,
     processor_children,
 )
 from mule_emulator.runtime.processors.scopes import handle_in_flow, threading_profile
@@ -223,11 +222,13 @@ def _until_successful(ctx: BuildContext, cfg: ElementConfig) -> Processor:
     interval = int(millis) if millis else (int(seconds) * 1000 if seconds else 60_000)
     failure = cfg.attr("failureExpression")
     ack = cfg.attr("ackExpression")
-    failed_fn = ctx.evaluator.expression(failure, cfg.location) if failure else None
+    failed = (
+        ctx.evaluator.boolean(failure, False, cfg.location, non_boolean=True) if failure else None
+    )
     settings = RetrySettings(
         max_retries=int(cfg.attr("maxRetries") or 5),
         millis_between_retries=interval,
-        failed=(lambda e: expression_accepts(failed_fn(e))) if failed_fn else None,
+        failed=failed,
         ack=ctx.evaluator.expression(ack, cfg.location) if ack else None,
     )
     synchronous = (cfg.attr("synchronous") or "false").strip().lower() == "true"
