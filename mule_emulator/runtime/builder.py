@@ -134,23 +134,34 @@ class BuildContext:
 
     # ------------------------------------------------------------------ classes
 
-    def spring_properties(self, cfg: ElementConfig) -> dict[str, Any]:
-        """``<spring:property name value|ref>`` children as a dict."""
+    def bean_properties(self, cfg: ElementConfig) -> dict[str, Any]:
+        """The properties an element gives the Java object it makes, as a dict:
+        ``<spring:property name value|text>``, and in a ``singleton-object`` /
+        ``prototype-object`` core ``<property key value>`` and ``<properties>`` with
+        ``<spring:entry key value>``."""
         props: dict[str, Any] = {}
         for child in cfg.children:
-            if (
-                isinstance(child, ElementConfig)
-                and child.namespace == SPRING_BEANS_NS
-                and child.name == "property"
-            ):
+            if not isinstance(child, ElementConfig):
+                continue
+            spring = child.namespace == SPRING_BEANS_NS
+            if spring and child.name == "property":
                 name = child.attr("name")
-                if name:
-                    props[name] = child.attr("value", child.text)
+            elif child.namespace == CORE_NS and child.name == "property":
+                name = child.attr("key")
+            elif child.namespace == CORE_NS and child.name == "properties":
+                props.update(self.bean_properties(child))  # its spring:entry children
+                continue
+            elif spring and child.name == "entry":
+                name = child.attr("key")
+            else:
+                continue
+            if name:
+                props[name] = child.attr("value", child.text)
         return props
 
     def java_callable(self, class_name: str, cfg: ElementConfig) -> Callable[[Any], Any]:
         return self.class_map.message_callable(
-            class_name, self.spring_properties(cfg), cfg.location
+            class_name, self.bean_properties(cfg), cfg.location
         )
 
     # ------------------------------------------------------------------ connectors
@@ -460,7 +471,7 @@ def _component(ctx: BuildContext, cfg: ElementConfig) -> Processor:
             child = cfg.child(child_name)
             if child is not None:
                 class_name = child.attr("class")
-                props = ctx.spring_properties(child)
+                props = ctx.bean_properties(child)
                 fn = ctx.class_map.message_callable(class_name or "", props, child.location)
                 return core.CallableComponent(fn, class_name or "", "component")
         raise UnsupportedError("<component> without a class is not supported", cfg.location)
@@ -527,6 +538,8 @@ _PARTS: set[tuple[str, str]] = {
     (TEST_NS, "callback"),
     (CORE_NS, "singleton-object"),
     (CORE_NS, "prototype-object"),
+    (CORE_NS, "property"),  # a singleton-/prototype-object's properties
+    (CORE_NS, "properties"),
     (CORE_NS, "when"),
     (CORE_NS, "otherwise"),
     (CORE_NS, "catch-exception-strategy"),

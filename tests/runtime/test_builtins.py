@@ -126,3 +126,32 @@ def test_an_unknown_class_stops_the_start_naming_it(make_app: AppMaker) -> None:
 def _payload(message: object) -> object:
     assert message is not None
     return getattr(message, "payload")  # noqa: B009
+
+
+def test_object_factory_properties_reach_the_class(make_app: Callable[..., MuleApp]) -> None:
+    """Core ``<property key value>`` and ``<properties><spring:entry>`` children of a
+    component's singleton-/prototype-object configure the class (StaticComponent data)."""
+    app = make_app(
+        """<flow name="single" processingStrategy="synchronous">
+            <component>
+                <singleton-object class="org.mule.component.simple.StaticComponent">
+                    <property key="data" value="canned"/>
+                    <property key="prefix" value="["/>
+                </singleton-object>
+            </component>
+        </flow>
+        <flow name="proto" processingStrategy="synchronous">
+            <component>
+                <prototype-object class="org.mule.component.simple.StaticComponent">
+                    <properties>
+                        <spring:entry key="data" value="entry"/>
+                        <spring:entry key="postfix" value="]"/>
+                    </properties>
+                </prototype-object>
+            </component>
+        </flow>"""
+    )
+    single = app.run_flow("single", "ignored")
+    proto = app.run_flow("proto", "ignored")
+    assert single is not None and single.payload == "[canned"
+    assert proto is not None and proto.payload == "entry]"
