@@ -39,7 +39,9 @@ def test_every_benchmark_runs_at_toy_sizes(tmp_path: Path) -> None:
         assert isinstance(r["ours"], int | float) and r["ours"] > 0, r
         if r["baseline"] is not None:  # None only for a baseline that is not installed
             assert r["baseline"] > 0, r
-            assert math.isclose(r["ratio"], r["ours"] / r["baseline"], rel_tol=0.01, abs_tol=1e-4), r
+            assert math.isclose(
+                r["ratio"], r["ours"] / r["baseline"], rel_tol=0.01, abs_tol=1e-4
+            ), r
         assert r["name"] in done.stdout
     names = {r["name"] for r in rows}
     assert {"chain.one_way", "rr.round_trip", "memory.queued", "validate.warm"} <= names
