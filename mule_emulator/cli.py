@@ -338,7 +338,8 @@ def run_command(
 
     Messages given with --dispatch/--send are sent in command-line order once the
     application has started; replies of sends are printed. On exit, what is left on
-    queues that nothing consumes is printed.
+    queues is printed: on queues that nothing consumes, and on queues whose consumer
+    had not taken it before the stop.
     """
     import logging
     import signal

@@ -791,6 +791,16 @@ def exception_settings(
         source is not None and source.transaction is not None and source.transaction.transacted
     )
     if transacted and source is not None:
+        if not rolls_back(choice.strategy) and attempts is None and policy is None:
+            settings.append(
+                _derived(
+                    "redelivery",
+                    "none",
+                    "E-4, T6",
+                    why=f"the {choice.kind} strategy commits the transaction: a failed message "
+                    "is consumed, and what the flow dispatched before the failure is delivered",
+                )
+            )
         if rolls_back(choice.strategy) and attempts is None and policy is None:
             settings.append(_default("redelivery", "endless", "no redelivery limit", why="E-5, R5"))
             warnings.append(
