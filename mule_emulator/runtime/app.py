@@ -32,6 +32,7 @@ from mule_emulator.errors import (
     ConfigError,
     LifecycleError,
     MessagingError,
+    UnsupportedError,
 )
 from mule_emulator.execution.engine import Engine, EngineStatistics
 from mule_emulator.execution.receiver import (
@@ -42,8 +43,12 @@ from mule_emulator.execution.receiver import (
 from mule_emulator.execution.seda_stage import SedaStage
 from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import (
+    CORE_NS,
     DEFAULT_SHUTDOWN_TIMEOUT_MS,
     AppConfig,
+    ElementConfig,
+    EndpointConfig,
+    ProcessorConfig,
     ThreadingProfile,
     merge_threading,
 )
@@ -57,6 +62,8 @@ from mule_emulator.runtime.endpoints import InboundEndpoint
 from mule_emulator.runtime.evaluation import Evaluator
 from mule_emulator.runtime.flow import Flow
 from mule_emulator.runtime.message import MuleEvent, MuleMessage
+from mule_emulator.runtime.processors.poll import build_poll_source
+from mule_emulator.runtime.processors.requestreply import deliver_reply
 
 _SCOPES = (transactional_scope.TransactionalScope,)  # registers <transactional>
 
@@ -150,23 +157,14 @@ class MuleApp:
             )
             ctx.flows[flow.name] = flow
             flows.append(flow)
+        replier = functools.partial(deliver_reply, dispatch=self.client.dispatch)
         for flow in flows:
             fc = flow.config
             ctx.extra["construct"] = flow.name  # names the flow's async scopes (P-13)
             flow.chain = ctx.chain(fc.processors, flow.name)
+            flow.replier = replier
             if fc.source is not None:
-                from mule_emulator.model.config import EndpointConfig
-
-                if not isinstance(fc.source, EndpointConfig):
-                    raise ConfigError(
-                        f"message source <{fc.source.qname}> is not supported", fc.source.location
-                    )
-                endpoint = ctx.inbound_endpoint(fc.source)
-                self._validate_strategy(flow, endpoint)
-                endpoint.flow = flow
-                redelivery.install(ctx, endpoint)  # issue 7: X5 policy, F-8 switch
-                flow.source = endpoint
-                endpoint.connector.register_receiver(endpoint)
+                self._build_source(ctx, flow, fc.source)
             flow.build_stage()
         ctx.extra.pop("construct", None)
         self.flows: dict[str, Flow] = ctx.flows
@@ -175,6 +173,39 @@ class MuleApp:
         self.constructs: list[Any] = [*flows, *build_services(ctx, self._deliver_reply_to)]
         self.client.reset()
         self._stale = False
+
+    def _build_source(self, ctx: BuildContext, flow: Flow, source: ProcessorConfig) -> None:
+        """F-1: an inbound endpoint, the endpoints of a ``<composite-source>`` (each
+        checked by F-8 and given its own receiver), or a ``<poll>``."""
+        if isinstance(source, ElementConfig) and (source.namespace, source.name) == (
+            CORE_NS,
+            "poll",
+        ):
+            flow.poll = build_poll_source(ctx, source, flow)
+            return
+        endpoints: list[EndpointConfig] = []
+        if isinstance(source, EndpointConfig):
+            endpoints.append(source)
+        elif (source.namespace, source.name) == (CORE_NS, "composite-source"):
+            for child in source.children:
+                if not isinstance(child, EndpointConfig):
+                    raise UnsupportedError(
+                        f"<{child.qname}> inside <composite-source> is not supported "
+                        "(only inbound endpoints)",
+                        child.location,
+                    )
+                endpoints.append(child)
+        else:
+            raise UnsupportedError(
+                f"message source <{source.qname}> is not supported", source.location
+            )
+        for config in endpoints:
+            endpoint = ctx.inbound_endpoint(config)
+            self._validate_strategy(flow, endpoint)
+            endpoint.flow = flow
+            redelivery.install(ctx, endpoint)  # issue 7: X5 policy, F-8 switch
+            flow.sources.append(endpoint)
+            endpoint.connector.register_receiver(endpoint)
 
     def _deliver_reply_to(self, address: str, event: MuleEvent) -> None:
         """A service result for a MULE_REPLYTO address (services.py)."""
@@ -236,21 +267,27 @@ class MuleApp:
             delay_ms = float(self.properties.get(RECEIVER_START_DELAY_PROPERTY, "1000"))
             self._receivers = []
             for construct in self.constructs:
-                if not construct.started or construct.source is None:
+                if not construct.started:
                     continue
-                construct.start_source()
-                endpoint = construct.source
-                if endpoint.one_way:
-                    receiver = self._receiver(endpoint, delay_ms / 1000.0)
-                    engine.register_receiver(receiver)
-                    self._receivers.append(receiver)
-                log.info(
-                    "Flow %s listening on %s (%s) with connector %s",
-                    construct.name,
-                    endpoint.uri,
-                    endpoint.config.effective_exchange_pattern,
-                    endpoint.connector.name,
-                )
+                endpoints = self._endpoints_of(construct)
+                poll = getattr(construct, "poll", None)
+                if not endpoints and poll is None:
+                    continue
+                construct.start_source()  # a poll's scheduler joins the engine here
+                if poll is not None:
+                    log.info("Flow %s polling every %d ms", construct.name, poll.frequency_ms)
+                for endpoint in endpoints:
+                    if endpoint.one_way:
+                        receiver = self._receiver(endpoint, delay_ms / 1000.0)
+                        engine.register_receiver(receiver)
+                        self._receivers.append(receiver)
+                    log.info(
+                        "Flow %s listening on %s (%s) with connector %s",
+                        construct.name,
+                        endpoint.uri,
+                        endpoint.config.effective_exchange_pattern,
+                        endpoint.connector.name,
+                    )
             try:
                 engine.start()
             except BaseException:
@@ -258,6 +295,15 @@ class MuleApp:
                 raise
             self._running = True
             log.info("Application %s started", self.name)
+
+    @staticmethod
+    def _endpoints_of(construct: Any) -> list[InboundEndpoint]:
+        """The inbound endpoints a construct receives on (a service's extra endpoints
+        are constructs of their own, ``ServiceSource``)."""
+        if isinstance(construct, Flow):
+            return list(construct.sources)
+        source = construct.source
+        return [source] if source is not None else []
 
     @staticmethod
     def _service_stages(construct: Any) -> list[SedaStage]:

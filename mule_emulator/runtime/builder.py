@@ -532,6 +532,9 @@ def _walk_strategy(
         yield from _walk_strategy(child, walk)
 
 
+# The flow message sources the runtime runs besides an inbound endpoint (F-1).
+MESSAGE_SOURCES = frozenset({(CORE_NS, "poll"), (CORE_NS, "composite-source")})
+
 # Children of known elements that are parts of their parent, not processors.
 _PARTS: set[tuple[str, str]] = {
     (TEST_NS, "return-data"),
@@ -560,7 +563,7 @@ def unsupported_elements(app: AppConfig) -> list[tuple[SourceLocation, str]]:
                 problems.append((cfg.location, f"{cfg.scheme}:// endpoints are not supported"))
             continue
         key = (cfg.namespace, cfg.name)
-        if key in ELEMENTS or key in IGNORED or key in _PARTS:
+        if key in ELEMENTS or key in IGNORED or key in _PARTS or key in MESSAGE_SOURCES:
             continue
         if cfg.namespace == SPRING_BEANS_NS:
             continue
@@ -571,7 +574,7 @@ def unsupported_elements(app: AppConfig) -> list[tuple[SourceLocation, str]]:
         problems.append((cfg.location, f"<{cfg.qname}> is not supported by the runtime"))
     for flow in app.flows.values():
         src = flow.source
-        if isinstance(src, ElementConfig):
+        if isinstance(src, ElementConfig) and (src.namespace, src.name) not in MESSAGE_SOURCES:
             problems.append((src.location, f"message source <{src.qname}> is not supported"))
     return problems
 

@@ -21,6 +21,7 @@ from mule_emulator.errors import LifecycleError, MessagingError
 from mule_emulator.model.config import EndpointConfig
 from mule_emulator.runtime import transactions
 from mule_emulator.runtime.message import (
+    REPLY_TO,
     ROOT_MESSAGE_ID,
     VOID_EVENT,
     MuleEvent,
@@ -146,6 +147,7 @@ class InboundEndpoint:
             exchange_pattern=self.config.effective_exchange_pattern,
             synchronous=synchronous,
             transacted=self.transacted,
+            replyto=msg.inbound.get(REPLY_TO),  # the reply-to destination (P-26)
             endpoint=self.uri,
         )
 

@@ -58,14 +58,22 @@ if TYPE_CHECKING:
     from mule_emulator.execution.seda_stage import SedaStage
     from mule_emulator.execution.thread_pool import ThreadPool
     from mule_emulator.runtime.endpoints import InboundEndpoint
+    from mule_emulator.runtime.processors.poll import PollSource
 
 log = logging.getLogger("mule.construct.flow")
 
 PoolFactory = Callable[[str, "ThreadingProfile | None"], "ThreadPool"]
+#: The reply-to post-processor (P-26): called with the event and the chain's result.
+Replier = Callable[[MuleEvent, ProcessResult], Any]
 
 
 class Flow:
-    """A live ``<flow>``: the pipeline behind its source (F-4)."""
+    """A live ``<flow>``: the pipeline behind its message source (F-1, F-4).
+
+    The source is one inbound endpoint, the endpoints of a ``<composite-source>``
+    (``sources``, each with its own receiver), or a ``<poll>`` (``poll``). After the
+    chain, the replier (``replier``, set by the application) sends the result of a
+    one-way event that asked for a reply to its ``MULE_REPLYTO`` address (F-4)."""
 
     def __init__(
         self,
@@ -82,7 +90,9 @@ class Flow:
         self.strategy = strategy
         self.exception_strategy = exception_strategy
         self.chain: Processor | None = None
-        self.source: InboundEndpoint | None = None
+        self.sources: list[InboundEndpoint] = []
+        self.poll: PollSource | None = None
+        self.replier: Replier | None = None
         self.stopped_initially = config.initial_state.strip().lower() == "stopped"
         self.engine = engine
         self._pool_factory = pool_factory
@@ -99,6 +109,11 @@ class Flow:
     @property
     def started(self) -> bool:
         return self._started
+
+    @property
+    def source(self) -> InboundEndpoint | None:
+        """The (first) inbound endpoint of the source, if it has one."""
+        return self.sources[0] if self.sources else None
 
     @property
     def source_started(self) -> bool:
@@ -145,11 +160,19 @@ class Flow:
             tracing.current.emit("flow", flow=self.name, message=event.message.id)
 
     def run_chain(self, event: MuleEvent) -> ProcessResult:
-        """The processors, in this thread (the part after any hand-off)."""
+        """The processors, in this thread (the part after any hand-off), then the
+        post-processors."""
         self._entered(event)
-        if self.chain is None:
-            return event
-        return self.chain.process(event)
+        result = event if self.chain is None else self.chain.process(event)
+        self._post_process(event, result)
+        return result
+
+    def _post_process(self, event: MuleEvent, result: ProcessResult) -> None:
+        """F-4 post-processors: AsyncReplyToPropertyRequestReplyReplier (P-26) answers
+        a one-way event that carries a reply-to address."""
+        replier = self.replier
+        if replier is not None and event.replyto is not None and not event.request_response:
+            replier(event, result)
 
     def process(self, event: MuleEvent) -> ProcessResult:
         """Enter the pipeline: guard, then the processing strategy (F-7, PS)."""
@@ -239,6 +262,8 @@ class Flow:
                 assert isinstance(result, MuleEvent)
                 if index + 1 < len(self._steps):
                     self._hand(index + 1, result.copy(), result)
+                else:
+                    self._post_process(event, result)
 
             self._handle(event, step)
 
@@ -263,6 +288,7 @@ class Flow:
         inner = event.with_message(event.message)
         inner.flow = self
         inner.synchronous = event.synchronous or self.strategy_is_synchronous
+        inner.replyto = None  # the calling flow answers a reply-to, once
         template = transactions.TransactionTemplate(None, handler=self.exception_strategy)
         result: ProcessResult = template.execute(lambda: self.process(inner))
         if isinstance(result, MuleEvent):
@@ -346,16 +372,22 @@ class Flow:
         log.info("Flow %s started (processing strategy %s)", self.name, self.strategy.kind)
 
     def start_source(self) -> None:
+        """Let the source deliver: endpoints are now found by sends, a poll schedules
+        (on the engine, with the receivers)."""
         self._source_started = True
+        if self.poll is not None:
+            self.poll.start()
 
-    def stop_source(self) -> None:
+    def stop_source(self, wait_s: float = 5.0) -> None:
         self._source_started = False
+        if self.poll is not None:
+            self.poll.stop(wait_s)
 
     def stop(self, wait_s: float = 5.0) -> None:
         """Source first, then the stages (a transient queue drained, S-6) and pools,
         then processors. Under an engine that already stopped them this only waits for
         nothing; stopping is idempotent."""
-        self._source_started = False
+        self.stop_source(wait_s)
         for handoff in self._handoffs:
             if handoff.stage is not None:
                 handoff.stage.stop(wait_s)

@@ -28,11 +28,7 @@ JOBS = 8
 
 # Case name (exact), or a pattern with "*" (any text), → the feature the case waits for.
 # Keep the reasons specific: they are what a reader of the skip list acts on.
-KNOWN_FAILING: dict[str, str] = {
-    "PersistentUnaddressedVmQueueTestCase.testAsynchronousDispatching [flow]": (
-        "<composite-source> message source"
-    ),
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 def known_failing(name: str) -> str | None:

@@ -29,9 +29,6 @@ REQUEST_REPLY = """
         <vm:inbound-endpoint path="work" exchange-pattern="one-way"/>
         <set-payload value="#[payload + ' answered to '
             + message.inboundProperties.MULE_REPLYTO_REQUESTOR]"/>
-        <set-property propertyName="MULE_CORRELATION_ID"
-                      value="#[message.inboundProperties.MULE_CORRELATION_ID]"/>
-        <vm:outbound-endpoint path="answers" exchange-pattern="one-way"/>
     </flow>
     <flow name="impatient">
         <vm:inbound-endpoint path="impatient" exchange-pattern="request-response"/>
@@ -136,13 +133,67 @@ def test_poll_fixed_frequency_scheduler_units(make_app: AppMaker) -> None:
     assert (source.frequency_ms, source.start_delay_ms) == (2000, 1000)
 
 
-def test_poll_is_refused_as_a_flow_source_until_the_flow_builder_wires_it(
-    make_app: AppMaker,
-) -> None:
-    from mule_emulator import ConfigError
+POLL_FLOW = """
+    <flow name="poller">
+        <poll frequency="20"><set-payload value="tick"/></poll>
+        <set-payload value="#[payload + ' ' + flow.name]"/>
+        <vm:outbound-endpoint path="ticks" exchange-pattern="one-way"/>
+    </flow>
+"""
 
-    with pytest.raises(ConfigError, match="poll"):
-        make_app(
-            """<flow name="p"><poll frequency="100"><set-payload value="x"/></poll>
-            <logger/></flow>"""
-        )
+
+def test_a_poll_source_feeds_its_flow_on_the_engine(make_app: AppMaker) -> None:
+    app = make_app(POLL_FLOW, start=False)
+    poll = app.flows["poller"].poll
+    assert poll is not None and poll.scheduler is None  # nothing runs before the start
+    app.start()
+    first = app.client.request("vm://ticks", 5)
+    second = app.client.request("vm://ticks", 5)
+    assert first is not None and first.payload == "tick poller"
+    assert second is not None and poll.polls >= 2
+    scheduler = poll.scheduler
+    assert scheduler is not None
+    assert any(t.name.startswith("poller.poll") for t in app.engine.threads())
+    app.stop()
+    assert poll.scheduler is None and not scheduler.pool.threads()
+    assert not app.engine.threads()
+
+
+def test_a_poll_source_restarts_with_the_application(make_app: AppMaker) -> None:
+    app = make_app(POLL_FLOW)
+    assert app.client.request("vm://ticks", 5) is not None
+    app.stop()
+    app.start()
+    polled = app.client.request("vm://ticks", 5)
+    assert polled is not None and polled.payload == "tick poller"
+
+
+def test_the_replier_answers_a_one_way_request_once(make_app: AppMaker) -> None:
+    """Two flows: the worker has no hand-written reply; its result goes to the
+    requester's MULE_REPLYTO with the request's correlation id (F-4, P-26)."""
+    app = make_app(REQUEST_REPLY)
+    reply = app.client.send("vm://ask", "q")
+    assert reply is not None and reply.payload == "q answered to requester / kept"
+    assert app.wait_until_idle(5)
+    assert app.client.request("vm://answers", 0.05) is None  # one reply, taken
+
+
+def test_the_replier_stops_at_mule_reply_to_stop(make_app: AppMaker) -> None:
+    app = make_app(
+        """<flow name="silent">
+            <vm:inbound-endpoint path="silent" exchange-pattern="one-way"/>
+            <set-variable variableName="MULE_REPLY_TO_STOP" value="true"/>
+        </flow>
+        <flow name="answering">
+            <vm:inbound-endpoint path="answering" exchange-pattern="one-way"/>
+            <set-payload value="answer"/>
+        </flow>"""
+    )
+    asking = {"MULE_REPLYTO": "vm://replies", "MULE_CORRELATION_ID": "c7"}
+    app.client.dispatch("vm://silent", "q", asking)
+    app.client.dispatch("vm://answering", "q", asking)
+    reply = app.client.request("vm://replies", 5)
+    assert reply is not None and reply.payload == "answer"
+    assert reply.inbound["MULE_CORRELATION_ID"] == "c7"
+    assert app.wait_until_idle(5)
+    assert app.client.request("vm://replies", 0.05) is None

@@ -6,25 +6,29 @@ result that is neither null nor NullPayload enters the flow as a new one-way eve
 the flow's processing strategy applies); otherwise "poll source returned null" is logged.
 Failures go to the flow's exception strategy.
 
-The source owns one long-running loop on its own pool (a background task, like a
-receiver's poller) and runs each poll as a counted task, so an idle check sees a poll in
-progress. ``build_poll_source`` is what a flow builder calls for a ``<poll>`` source.
+The schedule is a ``FixedFrequencyScheduler`` (``execution/scheduler.py``), an engine
+component of the receiver phase with a pool of its own: each poll runs there as a
+counted task, so an idle check sees a poll in progress. ``build_poll_source`` is what
+the application calls for a flow's ``<poll>`` source.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mule_emulator.errors import ConfigError
+from mule_emulator.execution.scheduler import FixedFrequencyScheduler
 from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.model.config import CORE_NS, ElementConfig
 from mule_emulator.runtime.message import MuleEvent, MuleMessage, is_null
 from mule_emulator.runtime.processors.base import Processor
 from mule_emulator.runtime.processors.routers import processor_children
 from mule_emulator.runtime.processors.scopes import handle_in_flow
+
+if TYPE_CHECKING:
+    from mule_emulator.execution.engine import Engine
 
 log = logging.getLogger("mule.transport.polling")
 
@@ -38,7 +42,9 @@ _UNITS_MS = {
 
 
 class PollSource:
-    """A running ``<poll>``: ``poll_once()`` is one scheduled run."""
+    """A flow's ``<poll>`` source: ``poll_once()`` is one scheduled run; ``start()``
+    hands a ``FixedFrequencyScheduler`` to the application's engine (receiver phase),
+    or runs it on its own pool when there is no engine."""
 
     def __init__(
         self,
@@ -47,15 +53,23 @@ class PollSource:
         start_delay_ms: int,
         pool_factory: Callable[[], ThreadPool],
         flow: Any = None,
+        engine: Engine | None = None,
+        name: str = "poll",
     ) -> None:
         self.child = child
         self.frequency_ms = frequency_ms
         self.start_delay_ms = start_delay_ms
         self.flow = flow
+        self.engine = engine
+        self.name = name
         self._pool_factory = pool_factory
-        self._pool: ThreadPool | None = None
-        self._stopping = threading.Event()
+        self._scheduler: FixedFrequencyScheduler | None = None
         self.polls = 0
+
+    @property
+    def scheduler(self) -> FixedFrequencyScheduler | None:
+        """The running schedule (None while stopped)."""
+        return self._scheduler
 
     def poll_once(self) -> MuleEvent | None:
         """Run the child on a new empty message; route a non-null result into the flow.
@@ -83,34 +97,37 @@ class PollSource:
         handle_in_flow(event, work)
         return produced[0] if produced else None
 
-    def _scheduled(self) -> None:
-        self.poll_once()
-
-    def _loop(self) -> None:
-        if self._stopping.wait(self.start_delay_ms / 1000.0):
-            return
-        pool = self._pool
-        while not self._stopping.is_set() and pool is not None:
-            try:
-                pool.submit(self._scheduled)
-            except Exception as exc:  # the pool is shutting down
-                log.debug("poll not scheduled: %s", exc)
-                return
-            if self._stopping.wait(self.frequency_ms / 1000.0):
-                return
-
     def start(self) -> None:
-        self._stopping.clear()
+        if self._scheduler is not None:
+            return
         self.child.start()
-        self._pool = self._pool_factory()
-        self._pool.start()
-        self._pool.try_submit(self._loop, background=True)
+        pool = self._pool_factory()
+        scheduler = FixedFrequencyScheduler(
+            self.name,
+            pool,
+            self.poll_once,
+            self.frequency_ms / 1000.0,
+            self.start_delay_ms / 1000.0,
+        )
+        self._scheduler = scheduler
+        engine = self.engine
+        if engine is not None:  # started now, or with the engine's receivers
+            engine.register_pool(pool, "receiver")
+            engine.register(scheduler, "receiver")
+        else:
+            pool.start()
+            scheduler.start()
 
     def stop(self, wait_s: float = 5.0) -> None:
-        self._stopping.set()
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait_s)
+        """Stop the schedule (under an engine that stopped it already this only forgets
+        it), then the child."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is None:
+            return
+        scheduler.stop(wait_s)
+        if self.engine is not None:
+            self.engine.unregister(scheduler)
+        scheduler.pool.shutdown(wait_s)
         self.child.stop()
 
 
@@ -140,9 +157,16 @@ def build_poll_source(ctx: Any, cfg: ElementConfig, flow: Any = None) -> PollSou
         raise ConfigError("<poll> needs exactly one processor", cfg.location)
     if frequency <= 0:
         raise ConfigError("<poll> frequency must be positive", cfg.location)
-    name = f"poll.{cfg.location.line or 'source'}"
+    flow_name = getattr(flow, "name", None) or ctx.extra.get("construct")
+    name = f"{flow_name}.poll" if flow_name else f"poll.{cfg.location.line or 'source'}"
     return PollSource(
-        ctx.processor(body[0]), frequency, delay, lambda: ctx.pool_factory(name, None), flow
+        ctx.processor(body[0]),
+        frequency,
+        delay,
+        lambda: ctx.pool_factory(name, None),
+        flow,
+        ctx.extra.get("engine"),
+        name,
     )
 
 

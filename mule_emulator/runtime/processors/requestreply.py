@@ -136,14 +136,18 @@ class RequestReply(Processor):
 
 
 def deliver_reply(event: MuleEvent, result: ProcessResult, dispatch: Callable[..., Any]) -> bool:
-    """The replier (``AsyncReplyToPropertyRequestReplyReplier``): when the event's
-    message asks for a reply (inbound ``MULE_REPLYTO``) and the flow did not set
-    ``MULE_REPLY_TO_STOP``, ``dispatch(address, payload, outbound_properties)`` the result
-    with the request's correlation id. True when a reply was sent."""
-    address = event.message.inbound.get(REPLY_TO)
+    """The replier (``AsyncReplyToPropertyRequestReplyReplier``): when the event asks
+    for a reply (its reply-to destination, else the inbound ``MULE_REPLYTO``), the flow
+    did not set ``MULE_REPLY_TO_STOP`` and the result is not addressed back to this very
+    flow (``MULE_REPLYTO_REQUESTOR``), ``dispatch(address, payload, outbound_properties)``
+    the result with the request's correlation id. True when a reply was sent."""
+    address = event.replyto or event.message.inbound.get(REPLY_TO)
     if not address or not isinstance(result, MuleEvent):
         return False
     if str(result.flow_vars.get(REPLY_TO_STOP, "")).lower() == "true":
+        return False
+    requestor = result.message.outbound.get(REPLY_TO_REQUESTOR)
+    if requestor is not None and requestor == event.flow_name:
         return False
     outbound = dict(result.message.outbound)
     correlation = event.message.correlation_id
