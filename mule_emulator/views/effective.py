@@ -168,6 +168,12 @@ def profile_settings(chain: list[ProfileLink]) -> tuple[Setting, ...]:
     return tuple(out)
 
 
+def _dispatcher_threads(app: AppConfig, connector: ConnectorConfig) -> bool:
+    """Whether the connector's dispatcher profile threads (doThreading, TP-5)."""
+    settings = profile_settings(dispatcher_chain(app, connector))
+    return next((s.value is not False for s in settings if s.name == "doThreading"), True)
+
+
 def _int(settings: tuple[Setting, ...], name: str) -> int:
     for s in settings:
         if s.name == name and isinstance(s.value, int) and not isinstance(s.value, bool):
@@ -485,6 +491,18 @@ def endpoint_part(
                 "C7, VM-4",
                 why=f"{owner}'s events are synchronous, so the enqueue happens in its own "
                 "thread and a full queue fails the flow",
+            )
+        )
+    elif not inbound and one_way and connector is not None and not _dispatcher_threads(
+        app, connector
+    ):
+        settings.append(
+            _derived(
+                "dispatch",
+                "in the caller's thread",
+                "C7, TP-5",
+                why=f"the dispatcher threading profile of {connector.name} has "
+                "doThreading=false: every one-way dispatch enqueues in the caller's thread",
             )
         )
     elif not inbound and one_way and connector is not None:

@@ -8,7 +8,8 @@ Edges:
 
 - one-way dispatch and polling: plain arrows through the queue;
 - request-response send: thick arrows, with a dashed ``reply`` arrow back;
-- flow-ref: a plain arrow labelled ``flow-ref`` (same event, same thread);
+- flow-ref: a plain arrow labelled ``flow-ref`` (same event, same thread), and
+  ``unaccepted`` for the flow a message filter's ``onUnaccepted`` names (P-20);
 - exception-strategy endpoints: dotted arrows labelled ``on error``; those of an
   ``<on-redelivery-attempts-exceeded>`` block ``redelivery exhausted``, and the
   ``<dead-letter-queue>`` of a redelivery policy ``dead letter`` (they run only once a
@@ -129,13 +130,15 @@ class _Builder:
         for endpoint in endpoints_in(processors):
             if endpoint.role == "outbound":
                 self.outbound(owner, endpoint)
-        for name in flow_refs(processors):
+        refs = [(name, "flow-ref") for name in flow_refs(processors)]
+        refs.extend((name, "unaccepted") for name in _unaccepted_targets(processors))
+        for name, label in refs:
             if "#[" in name:
                 continue
             if name in self.app.flows:
-                self.edges.add(Edge(owner, _ident("flow", name), FLOW_REF, "flow-ref"))
+                self.edges.add(Edge(owner, _ident("flow", name), FLOW_REF, label))
             elif name in self.app.sub_flows:
-                self.edges.add(Edge(owner, _ident("sub", name), FLOW_REF, "flow-ref"))
+                self.edges.add(Edge(owner, _ident("sub", name), FLOW_REF, label))
 
     def dead_letters(self, owner: str, endpoint: EndpointConfig) -> None:
         for e in dead_letter_endpoints(endpoint):
@@ -184,6 +187,19 @@ class _Builder:
                 sid, service.exception_strategy or (model.exception_strategy if model else None)
             )
         return Graph(tuple(sorted(self.nodes.values())), tuple(sorted(self.edges)))
+
+
+def _unaccepted_targets(processors: tuple[ProcessorConfig, ...]) -> list[str]:
+    """Names in ``onUnaccepted`` attributes (message filters), at any depth."""
+    out: list[str] = []
+    for p in processors:
+        if isinstance(p, EndpointConfig):
+            continue
+        name = p.attr("onUnaccepted")
+        if name:
+            out.append(name.strip())
+        out.extend(_unaccepted_targets(p.children))
+    return out
 
 
 def _endpoints(app: AppConfig) -> list[tuple[str, EndpointConfig]]:

@@ -226,3 +226,39 @@ def test_only_keeps_named_parts(make_config: MakeConfig) -> None:
     assert "Flow receive" not in result.output and "Connector" not in result.output
     unknown = runner.invoke(cli, ["explain", path, "--only", "nope"])
     assert unknown.exit_code == 2 and "known: connector.VM.mule.default" in unknown.output
+
+
+def test_dispatch_thread_follows_the_dispatcher_profile(make_config: MakeConfig) -> None:
+    """C7/TP-5: an asynchronous flow's one-way dispatch goes to the dispatcher pool,
+    unless the connector's dispatcher profile has doThreading=false."""
+    _path, app = make_config(
+        """
+    <vm:connector name="inline">
+        <dispatcher-threading-profile doThreading="false"/>
+    </vm:connector>
+    <vm:connector name="pooled"/>
+    <flow name="f">
+        <vm:inbound-endpoint path="in" connector-ref="pooled"/>
+        <vm:outbound-endpoint path="a" connector-ref="inline"/>
+        <vm:outbound-endpoint path="b" connector-ref="pooled"/>
+    </flow>
+"""
+    )
+    flow = _flow(app, "f")
+    assert _child(flow, "endpoint", "vm://a").value("dispatch") == "in the caller's thread"
+    assert _child(flow, "endpoint", "vm://b").value("dispatch") == "on pool pooled.dispatcher"
+
+
+def test_catch_on_a_transacted_source_consumes_the_message(make_config: MakeConfig) -> None:
+    _path, app = make_config(
+        """
+    <flow name="f">
+        <vm:inbound-endpoint path="in"><vm:transaction action="ALWAYS_BEGIN"/></vm:inbound-endpoint>
+        <logger/>
+        <catch-exception-strategy/>
+    </flow>
+"""
+    )
+    redelivery = _flow(app, "f").setting("redelivery")
+    assert redelivery is not None and redelivery.value == "none"
+    assert "commits the transaction" in redelivery.why

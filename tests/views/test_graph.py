@@ -149,3 +149,21 @@ def test_image_runs_graphviz(
     result = CliRunner().invoke(cli, ["graph", path, "--format", "svg", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == "<svg format=-Tsvg>\n"
+
+
+def test_message_filter_on_unaccepted_names_its_flow(make_config: MakeConfig) -> None:
+    _path, app = make_config(
+        """
+    <flow name="intake">
+        <vm:inbound-endpoint path="in"/>
+        <message-filter onUnaccepted="refuse">
+            <expression-filter expression="#[payload != 'bad']"/>
+        </message-filter>
+    </flow>
+    <sub-flow name="refuse">
+        <logger/>
+    </sub-flow>
+"""
+    )
+    lines = to_mermaid(build_graph(app)).splitlines()
+    assert "    flow_intake -->|unaccepted| sub_refuse" in lines
