@@ -84,14 +84,15 @@ def stage_enqueue(owner: str, stage: Any, event: Any) -> None:
     )
 
 
-def stage_taken(owner: str, queue: Any) -> Callable[[Any], None]:
-    """A SedaStage ``on_take`` hook: an event leaves ``queue`` (depth after the take)."""
+def stage_taken(owner: str | None, queue: Any) -> Callable[[Any], None]:
+    """A SedaStage ``on_take`` hook: an event leaves ``queue`` (depth after the take);
+    ``owner`` None names the event's own flow."""
 
     def taken(event: Any) -> None:
         if current.active:
             current.emit(
                 "dequeue",
-                flow=owner,
+                flow=owner or getattr(event, "flow_name", None) or None,
                 queue=queue.name,
                 depth_after=queue.size(),
                 message=message_id(event),

@@ -329,3 +329,22 @@ def test_run_trace_service_seda_stage(tmp_path: Path) -> None:
         ("svc", "enqueue", "seda.queue(svc) depth 0->1  m1"),
         ("svc", "dequeue", "seda.queue(svc) depth 1->0  m1"),
     ]
+
+
+ASYNC_SCOPE = """
+    <flow name="front" processingStrategy="synchronous">
+        <vm:inbound-endpoint path="a.in"/>
+        <async>
+            <logger/>
+        </async>
+    </flow>
+"""
+
+
+def test_run_trace_async_scope_stage(tmp_path: Path) -> None:
+    steps = _text_steps(tmp_path, ASYNC_SCOPE, "--dispatch", "vm://a.in=x")
+    stage = [(s[1], s[2], s[3]) for s in steps if "seda.queue(front.1)" in s[3]]
+    assert stage == [
+        ("front", "enqueue", "seda.queue(front.1) depth 0->1  m1"),
+        ("front", "dequeue", "seda.queue(front.1) depth 1->0  m1"),
+    ]

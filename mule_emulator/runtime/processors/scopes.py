@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     ConfigError,
     FailedToQueueEventError,
@@ -98,6 +99,8 @@ class AsyncScope(Processor):
         with self._lock:
             if self._handoff is None:
                 handoff = self._make_handoff(self._work)
+                if handoff.stage is not None:  # trace hook
+                    handoff.stage.on_take = tracing.stage_taken(None, handoff.stage.queue)
                 if self._engine is not None:
                     self._engine.register_pool(handoff.pool, "stage")
                     if handoff.stage is not None:
@@ -127,6 +130,8 @@ class AsyncScope(Processor):
         handed.exchange_pattern = "one-way"
         handed.synchronous = False
         handed.replyto = None
+        if tracing.current.active and self.handoff().stage is not None:  # trace hook
+            tracing.stage_enqueue(event.flow_name, self.handoff().stage, handed)
         try:
             self.handoff().hand(handed)
         except (FailedToQueueEventError, PoolExhaustedError) as exc:
