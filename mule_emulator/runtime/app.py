@@ -170,7 +170,7 @@ class MuleApp:
         self.flows: dict[str, Flow] = ctx.flows
         from mule_emulator.runtime.services import build_services
 
-        self.constructs: list[Any] = [*flows, *build_services(ctx, self._deliver_reply_to)]
+        self.constructs: list[Any] = [*flows, *build_services(ctx, replier)]
         self.client.reset()
         self._stale = False
 
@@ -206,10 +206,6 @@ class MuleApp:
             redelivery.install(ctx, endpoint)  # issue 7: X5 policy, F-8 switch
             flow.sources.append(endpoint)
             endpoint.connector.register_receiver(endpoint)
-
-    def _deliver_reply_to(self, address: str, event: MuleEvent) -> None:
-        """A service result for a MULE_REPLYTO address (services.py)."""
-        self.client.dispatch(address, event.message.payload, dict(event.message.outbound))
 
     @staticmethod
     def _validate_strategy(flow: Flow, endpoint: InboundEndpoint) -> None:
@@ -269,7 +265,7 @@ class MuleApp:
             for construct in self.constructs:
                 if not construct.started:
                     continue
-                endpoints = self._endpoints_of(construct)
+                endpoints: list[InboundEndpoint] = construct.sources
                 poll = getattr(construct, "poll", None)
                 if not endpoints and poll is None:
                     continue
@@ -295,15 +291,6 @@ class MuleApp:
                 raise
             self._running = True
             log.info("Application %s started", self.name)
-
-    @staticmethod
-    def _endpoints_of(construct: Any) -> list[InboundEndpoint]:
-        """The inbound endpoints a construct receives on (a service's extra endpoints
-        are constructs of their own, ``ServiceSource``)."""
-        if isinstance(construct, Flow):
-            return list(construct.sources)
-        source = construct.source
-        return [source] if source is not None else []
 
     @staticmethod
     def _service_stages(construct: Any) -> list[SedaStage]:

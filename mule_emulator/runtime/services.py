@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
@@ -55,7 +55,6 @@ from mule_emulator.queues.manager import QueueManager
 from mule_emulator.runtime import redelivery, transactions
 from mule_emulator.runtime.message import (
     NULL_PAYLOAD,
-    REPLY_TO,
     VOID_EVENT,
     MuleEvent,
     MuleMessage,
@@ -68,6 +67,10 @@ from mule_emulator.runtime.processors.base import (
     not_void,
     run_processor,
 )
+from mule_emulator.runtime.processors.requestreply import ReplyWaiter, ResponseTimeoutError
+
+if TYPE_CHECKING:
+    from mule_emulator.runtime.endpoints import InboundEndpoint
 
 log = logging.getLogger("mule.model.seda")
 
@@ -75,8 +78,9 @@ log = logging.getLogger("mule.model.seda")
 ProcessorBuilder = Callable[[ProcessorConfig], Processor]
 #: Creates a thread pool from a name and a (partial) threading profile.
 PoolFactory = Callable[[str, "ThreadingProfile | None"], ThreadPool]
-#: Delivers a result to a ``MULE_REPLYTO`` address (a URI or a global endpoint name).
-ReplyToHandler = Callable[[str, MuleEvent], None]
+#: The reply-to replier (``requestreply.deliver_reply`` bound to a dispatch): called
+#: with the event and the result; it answers when the event asked for a reply.
+Replier = Callable[[MuleEvent, ProcessResult], Any]
 
 PAUSED_POLL_S = 0.5  # ProcessIfStartedWaitIfSyncPausedMessageProcessor
 
@@ -230,16 +234,20 @@ class OutboundRouter:
         routes: Sequence[Processor],
         filters: Sequence[Processor] = (),
         transaction: TransactionConfig | None = None,
+        reply_to: str | None = None,
     ) -> None:
         self.kind = kind
         self.routes = tuple(routes)
         self.filters = tuple(filters)
         self.transaction = transaction
+        self.reply_to = reply_to  # <reply-to address>: where the receiver answers
 
     def is_match(self, event: MuleEvent) -> bool:
         return all(_accepts(f, event) for f in self.filters)
 
     def route(self, event: MuleEvent) -> ProcessResult:
+        if self.reply_to is not None:
+            event.message.reply_to = self.reply_to
         if self.transaction is None:
             return self._route(event)
         template = transactions.endpoint_template(self.transaction)
@@ -259,10 +267,18 @@ class OutboundRouter:
         return run_processor(self.routes[0], event)
 
     def _multicast(self, event: MuleEvent) -> ProcessResult:
-        """Each route gets its own copy; one-way results (void) are dropped (P-15)."""
+        """Each route gets its own copy, correlated as one group (a correlation id if
+        none is set, the group size, a sequence number); one-way results (void) are
+        dropped (P-15)."""
+        message = event.message
+        if message.correlation_id is None:
+            message.correlation_id = message.id
+        message.correlation_group_size = len(self.routes)
         results: list[MuleEvent] = []
-        for route in self.routes:
-            result = not_void(run_processor(route, event.copy()))
+        for sequence, route in enumerate(self.routes, 1):
+            copy = event.copy()
+            copy.message.correlation_sequence = sequence
+            result = not_void(run_processor(route, copy))
             if result is not None:
                 results.append(result)
         if not results:
@@ -396,6 +412,56 @@ class OutboundRouterCollection:
         return VOID_EVENT
 
 
+# ----------------------------------------------------------------------- async reply
+
+
+class ServiceAsyncReply(ReplyWaiter):
+    """``<async-reply timeout failOnTimeout>`` (S-1, S-3; Mule's ServiceAsyncRequest
+    ReplyRequestor): between the component and the outbound phase. The event keeps
+    (or gets) a correlation id, the outbound phase sends it on, then the service waits
+    on the async-reply endpoint for the reply with that id (``single-async-reply-
+    router``), or for the whole correlation group, whose payloads come back as one
+    collection (``collection-async-reply-router``). The caller gets the reply. On
+    timeout: ``ResponseTimeoutError``, or no result with ``failOnTimeout="false"``."""
+
+    def __init__(
+        self,
+        connector: Any,
+        path: str,
+        timeout_ms: int,
+        *,
+        fail_on_timeout: bool = True,
+        collection: bool = False,
+    ) -> None:
+        super().__init__(connector, path, timeout_ms)
+        self.fail_on_timeout = fail_on_timeout
+        self.collection = collection
+
+    def request(
+        self, event: MuleEvent, send: Callable[[MuleEvent], ProcessResult]
+    ) -> ProcessResult:
+        message = event.message
+        correlation = message.correlation_id or message.id
+        message.correlation_id = correlation
+        deadline = self.deadline()
+        send(event)
+        try:
+            replies = [self.await_reply(correlation, event, deadline)]
+            if self.collection:
+                while len(replies) < replies[0].correlation_group_size:
+                    replies.append(self.await_reply(correlation, event, deadline))
+        except ResponseTimeoutError:
+            if self.fail_on_timeout:
+                raise
+            log.warning("No async reply for %s within %d ms", correlation, self.timeout_ms)
+            return None
+        if not self.collection:
+            return self.continue_with(event, replies[0])
+        collected = MuleMessage.create([r.payload for r in replies])
+        collected.correlation_id = correlation
+        return event.with_message(collected)
+
+
 # ----------------------------------------------------------------------- the service
 
 
@@ -422,7 +488,8 @@ class Service:
         component: Processor | None = None,
         outbound: OutboundRouterCollection | None = None,
         stage_factory: Callable[[Callable[[MuleEvent], None]], SedaStage] | None = None,
-        reply_to: ReplyToHandler | None = None,
+        replier: Replier | None = None,
+        async_reply: ServiceAsyncReply | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -430,9 +497,10 @@ class Service:
         self.inbound_routers = tuple(inbound_routers)
         self.component = component
         self.outbound = outbound or OutboundRouterCollection(())
-        self.reply_to = reply_to
+        self.replier = replier
+        self.async_reply = async_reply
         self.stage: SedaStage | None = stage_factory(self._work) if stage_factory else None
-        self.sources: list[Any] = []
+        self.sources: list[InboundEndpoint] = []
         state = config.initial_state.strip().lower()
         self.stopped_initially = state == "stopped"
         self.paused_initially = state == "paused"
@@ -476,10 +544,9 @@ class Service:
         """Component and outbound phase, then the reply-to: a caller that set
         ``MULE_REPLYTO`` gets the result there (DefaultReplyToHandler). It runs where
         the component runs, so after a SEDA hand-off too."""
-        reply_to = event.message.inbound.get(REPLY_TO)
         result = self.run_component_and_outbound(event)
-        if reply_to and self.reply_to is not None and isinstance(result, MuleEvent):
-            self.reply_to(str(reply_to), result)
+        if self.replier is not None:
+            self.replier(event, result)
         return result
 
     def process(self, event: MuleEvent) -> ProcessResult:
@@ -537,6 +604,14 @@ class Service:
                 return None
             if isinstance(produced, MuleEvent):
                 component_result = produced
+        if self.async_reply is not None:
+            return self.async_reply.request(
+                component_result, lambda e: self._outbound_phase(event, e)
+            )
+        return self._outbound_phase(event, component_result)
+
+    def _outbound_phase(self, event: MuleEvent, component_result: MuleEvent) -> ProcessResult:
+        """S-4: the outbound routers, and what the caller gets back."""
         if not self.outbound:
             return component_result
         if event.request_response and component_result.message.payload is NULL_PAYLOAD:
@@ -567,6 +642,8 @@ class Service:
             return
         if self.component is not None:
             self.component.start()
+        if self.async_reply is not None:
+            self.async_reply.connector.configure_queue(self.async_reply.path)
         if self.stage is not None:
             self.stage.start()
         with self._state:
@@ -621,6 +698,8 @@ class Service:
 
 
 _FILTER_SUFFIXES = ("-filter",)
+_ASYNC_REPLY_ROUTERS = ("single-async-reply-router", "collection-async-reply-router")
+DEFAULT_RESPONSE_TIMEOUT_MS = 10_000  # <configuration defaultResponseTimeout>
 _ROUTERS_WITH_FILTERS = (
     "filtering-router",
     "selective-consumer-router",
@@ -659,17 +738,19 @@ class ServiceBuilder:
         pool_factory: PoolFactory,
         queue_manager: QueueManager,
         configuration: MuleConfiguration | None = None,
-        reply_to: ReplyToHandler | None = None,
+        replier: Replier | None = None,
         compile_expression: Callable[[str], Callable[[MuleEvent], Any]] | None = None,
         global_endpoint: Callable[[str], EndpointConfig | None] | None = None,
+        connector_for: Callable[[EndpointConfig], Any] | None = None,
     ) -> None:
         self.compile_expression = compile_expression
         self.global_endpoint = global_endpoint
+        self.connector_for = connector_for
         self.build_processor = build_processor
         self.pool_factory = pool_factory
         self.queue_manager = queue_manager
         self.configuration = configuration or MuleConfiguration()
-        self.reply_to = reply_to
+        self.replier = replier
         self._model_capacity: dict[str, int] = {}
 
     # ------------------------------------------------------------------ settings (S-2)
@@ -716,7 +797,8 @@ class ServiceBuilder:
             component=component,
             outbound=outbound,
             stage_factory=stage_factory,
-            reply_to=self.reply_to,
+            replier=self.replier,
+            async_reply=self._async_reply(config.async_reply) if config.async_reply else None,
         )
         service.inbound_routers = tuple(self._inbound_routers(config, service))
         return service
@@ -746,6 +828,41 @@ class ServiceBuilder:
             return stage
 
         return factory
+
+    def _async_reply(self, config: ElementConfig) -> ServiceAsyncReply:
+        """``<async-reply>``: one VM inbound endpoint and a single or collection router."""
+        endpoints = [c for c in config.children if isinstance(c, EndpointConfig)]
+        if len(endpoints) != 1 or endpoints[0].scheme != "vm":
+            raise UnsupportedError(
+                "<async-reply> is supported with exactly one vm:// inbound endpoint",
+                config.location,
+            )
+        routers = [
+            c.name
+            for c in config.children
+            if isinstance(c, ElementConfig) and c.name.endswith("async-reply-router")
+        ]
+        if any(r not in _ASYNC_REPLY_ROUTERS for r in routers):
+            raise UnsupportedError(
+                f"<{routers[0]}> is not supported (single-async-reply-router, "
+                "collection-async-reply-router)",
+                config.location,
+            )
+        if self.connector_for is None:
+            raise UnsupportedError("<async-reply> needs VM connectors", config.location)
+        timeout = config.attr("timeout")
+        if timeout is None:
+            default = self.configuration.default_response_timeout_ms
+            timeout_ms = default if default is not None else DEFAULT_RESPONSE_TIMEOUT_MS
+        else:
+            timeout_ms = int(timeout)
+        return ServiceAsyncReply(
+            self.connector_for(endpoints[0]),
+            endpoints[0].path,
+            timeout_ms,
+            fail_on_timeout=(config.attr("failOnTimeout") or "true").strip().lower() != "false",
+            collection="collection-async-reply-router" in routers,
+        )
 
     def _inbound_routers(self, config: ServiceConfig, service: Service) -> list[InboundRouter]:
         catch_all_cfg = next(
@@ -810,9 +927,12 @@ class ServiceBuilder:
                 config.location,
             )
         transaction: TransactionConfig | None = None
+        reply_to: str | None = None
         for child in config.children:
             if isinstance(child, ElementConfig):
                 transaction = transaction_of(child) or transaction
+                if child.name == "reply-to":
+                    reply_to = self._reply_to_address(child)
         filters = [self.build_processor(c) for c in config.children if _is_filter(c)]
         if filters and config.name not in _ROUTERS_WITH_FILTERS:
             raise ConfigError(f"<{config.qname}> takes no filter", config.location)
@@ -828,13 +948,26 @@ class ServiceBuilder:
                 )
                 routes.append(self.build_processor(endpoint))
         if config.name == "endpoint-selector-router":
-            return self._endpoint_selector(config, routes, filters, transaction)
+            router = self._endpoint_selector(config, routes, filters, transaction)
+            router.reply_to = reply_to
+            return router
         if (
             config.name in ("pass-through-router", "outbound-pass-through-router")
             and len(routes) > 1
         ):
             raise ConfigError("pass-through-router takes at most one endpoint", config.location)
-        return OutboundRouter(config.name, routes, filters, transaction)
+        return OutboundRouter(config.name, routes, filters, transaction, reply_to)
+
+    def _reply_to_address(self, config: ElementConfig) -> str:
+        """An outbound router's ``<reply-to address|ref>`` as an address."""
+        address = config.attr("address")
+        if address:
+            return address
+        ref = config.attr("ref")
+        found = self.global_endpoint(ref) if ref and self.global_endpoint is not None else None
+        if found is None:
+            raise ConfigError("<reply-to> needs an address or a global endpoint", config.location)
+        return found.address or f"{found.scheme}://{found.path}"
 
     def _endpoint_selector(
         self,
@@ -893,78 +1026,22 @@ class ServiceBuilder:
         return out
 
 
-class ServiceSource:
-    """A second (third ...) inbound endpoint of a service, presented to the application
-    as a construct of its own so that it gets a receiver; everything else is the
-    service's."""
-
-    strategy_is_synchronous = False
-    stage = None
-
-    def __init__(self, service: Service, source: Any, index: int) -> None:
-        self.service = service
-        self.source = source
-        self.name = f"{service.name}#{index}"
-        self.config = service.config
-        self.runs = 0
-
-    @property
-    def exception_strategy(self) -> ExceptionHandler:
-        return self.service.exception_strategy
-
-    @property
-    def stopped_initially(self) -> bool:
-        return self.service.stopped_initially
-
-    @property
-    def started(self) -> bool:
-        return self.service.started
-
-    @property
-    def source_started(self) -> bool:
-        return self.service.source_started
-
-    def process_from_source(self, event: MuleEvent) -> ProcessResult:
-        return self.service.process_from_source(event)
-
-    def process(self, event: MuleEvent) -> ProcessResult:
-        return self.service.process_from_source(event)
-
-    def start(self) -> None:
-        self.service.start()
-
-    def start_source(self) -> None:
-        self.service.start_source()
-
-    def stop_source(self) -> None:
-        self.service.stop_source()
-
-    def stop(self, drain: bool = True, wait_s: float = 5.0) -> None:
-        """The service itself is stopped under its own name."""
-
-    def build_stage(self) -> None:
-        """Nothing to build: the service owns the stage."""
-
-    def pools(self) -> list[ThreadPool]:
-        return []
-
-
-def build_services(ctx: Any, reply_to: ReplyToHandler | None = None) -> list[Any]:
+def build_services(ctx: Any, replier: Replier | None = None) -> list[Service]:
     """Build every service of ``ctx.app`` with the runtime's ``BuildContext`` (processor
     builder, pool factory, queue manager, exception-strategy factory) and wire their
-    inbound endpoints to them. Returns the constructs to run beside the flows: each
-    service, then one ``ServiceSource`` per extra inbound endpoint."""
+    inbound endpoints to them (``Service.sources``, each with its own receiver)."""
     app = ctx.app
     builder = ServiceBuilder(
         build_processor=ctx.processor,
         pool_factory=ctx.pool_factory,
         queue_manager=ctx.queue_manager,
         configuration=app.configuration,
-        reply_to=reply_to,
+        replier=replier,
         compile_expression=ctx.evaluator.expression,
         global_endpoint=ctx.global_endpoint,
+        connector_for=ctx.connector_for,
     )
-    constructs: list[Any] = []
+    constructs: list[Service] = []
     for model in app.models.values():
         for config in model.services:
             if config.class_name:
@@ -978,14 +1055,12 @@ def build_services(ctx: Any, reply_to: ReplyToHandler | None = None) -> list[Any
             )
             service = builder.build(config, strategy, model)
             constructs.append(service)
-            for index, endpoint_config in enumerate(config.inbound):
+            for endpoint_config in config.inbound:
                 endpoint = ctx.inbound_endpoint(endpoint_config)
                 endpoint.flow = service
                 redelivery.install(ctx, endpoint)
                 endpoint.connector.register_receiver(endpoint)
                 service.sources.append(endpoint)
-                if index:
-                    constructs.append(ServiceSource(service, endpoint, index + 1))
     return constructs
 
 
@@ -1005,8 +1080,8 @@ __all__ = [
     "OutboundRouterCollection",
     "SelectiveConsumer",
     "Service",
+    "ServiceAsyncReply",
     "ServiceBuilder",
-    "ServiceSource",
     "ServiceStage",
     "WireTapRouter",
     "build_services",

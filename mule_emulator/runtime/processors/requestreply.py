@@ -26,7 +26,9 @@ from mule_emulator.runtime.builder import BuildContext, element
 from mule_emulator.runtime.connectors import VMConnector
 from mule_emulator.runtime.endpoints import rebuild_session
 from mule_emulator.runtime.message import (
+    CORRELATION_GROUP_SIZE,
     CORRELATION_ID,
+    CORRELATION_SEQUENCE,
     REPLY_TO,
     MuleEvent,
     MuleMessage,
@@ -47,58 +49,52 @@ class ResponseTimeoutError(MessagingError):
 
 
 class _Mailbox:
-    """Replies taken from one reply queue, by correlation id; one poller at a time."""
+    """Replies taken from one reply queue, by correlation id (several may share one,
+    a collection's); one poller at a time."""
 
     def __init__(self) -> None:
-        self.pending: dict[str, MuleMessage] = {}
+        self.pending: dict[str, list[MuleMessage]] = {}
         self.condition = threading.Condition()
         self.polling = False
 
 
-class RequestReply(Processor):
-    """The requester (P-26)."""
+class ReplyWaiter:
+    """The waiting half of an asynchronous request-reply (``AbstractAsyncRequest
+    ReplyRequester``): replies are taken from the reply endpoint's queue until the one
+    with the wanted correlation id arrives; others are kept for their own waiters.
+    ``<request-reply>`` and a service's ``<async-reply>`` are built on it."""
 
-    kind = "request-reply"
-
-    def __init__(
-        self,
-        request: Processor,
-        connector: VMConnector,
-        path: str,
-        reply_address: str,
-        timeout_ms: int = 0,
-    ) -> None:
-        self.request = request
+    def __init__(self, connector: VMConnector, path: str, timeout_ms: int = 0) -> None:
         self.connector = connector
         self.path = path
-        self.reply_address = reply_address
         self.timeout_ms = timeout_ms
         self.mailbox = _Mailbox()
 
-    def process(self, event: MuleEvent) -> ProcessResult:
-        message = event.message
-        correlation = message.correlation_id or message.id
-        message.correlation_id = correlation
-        message.reply_to = self.reply_address
-        message.outbound[REPLY_TO_REQUESTOR] = event.flow_name
-        run_processor(self.request, event.copy())
-        reply = self.await_reply(correlation, event)
-        session = rebuild_session(reply)
-        if session.vars:
-            event.session.merge(session)
-        return event.with_message(reply)
+    @property
+    def reply_address(self) -> str:
+        return f"vm://{self.path}?connector={self.connector.name}"
 
-    def await_reply(self, correlation: str, event: MuleEvent) -> MuleMessage:
-        """The reply with this correlation id; waits forever when the timeout is <= 0
-        (Mule adds a second of grace to a positive timeout)."""
-        deadline = (
-            time.monotonic() + self.timeout_ms / 1000.0 + 1.0 if self.timeout_ms > 0 else None
-        )
+    def deadline(self) -> float | None:
+        """When a wait starting now gives up: never when the timeout is <= 0, else
+        after the timeout plus Mule's second of grace."""
+        if self.timeout_ms <= 0:
+            return None
+        return time.monotonic() + self.timeout_ms / 1000.0 + 1.0
+
+    def await_reply(
+        self, correlation: str, event: MuleEvent, deadline: float | None = None
+    ) -> MuleMessage:
+        """The next reply with this correlation id, by ``deadline`` (``ResponseTimeout
+        Error`` after it)."""
         box = self.mailbox
         while True:
             with box.condition:
-                if correlation in box.pending:
-                    return box.pending.pop(correlation)
+                waiting = box.pending.get(correlation)
+                if waiting:
+                    reply = waiting.pop(0)
+                    if not waiting:
+                        del box.pending[correlation]
+                    return reply
                 poll = not box.polling
                 if poll:
                     box.polling = True
@@ -115,15 +111,57 @@ class RequestReply(Processor):
             try:
                 if not self.connector.started:
                     raise LifecycleError(f"connector {self.connector.name} stopped")
-                reply = self.connector.request(self.path, _POLL_S)
+                taken = self.connector.request(self.path, _POLL_S)
             finally:
                 with box.condition:
                     box.polling = False
                     box.condition.notify_all()
-            if reply is not None:
+            if taken is not None:
                 with box.condition:
-                    box.pending[reply.correlation_id or reply.id] = reply
+                    key = taken.correlation_id or taken.id
+                    box.pending.setdefault(key, []).append(taken)
                     box.condition.notify_all()
+
+    @staticmethod
+    def continue_with(event: MuleEvent, reply: MuleMessage) -> MuleEvent:
+        """The caller goes on with the reply message and its own flow variables; a
+        session the reply carries is merged (M-6)."""
+        session = rebuild_session(reply)
+        if session.vars:
+            event.session.merge(session)
+        return event.with_message(reply)
+
+
+class RequestReply(ReplyWaiter, Processor):
+    """The requester (P-26)."""
+
+    kind = "request-reply"
+
+    def __init__(
+        self,
+        request: Processor,
+        connector: VMConnector,
+        path: str,
+        reply_address: str | None = None,
+        timeout_ms: int = 0,
+    ) -> None:
+        super().__init__(connector, path, timeout_ms)
+        self.request = request
+        self._address = reply_address
+
+    @property
+    def reply_address(self) -> str:
+        return self._address or super().reply_address
+
+    def process(self, event: MuleEvent) -> ProcessResult:
+        message = event.message
+        correlation = message.correlation_id or message.id
+        message.correlation_id = correlation
+        message.reply_to = self.reply_address
+        message.outbound[REPLY_TO_REQUESTOR] = event.flow_name
+        deadline = self.deadline()
+        run_processor(self.request, event.copy())
+        return self.continue_with(event, self.await_reply(correlation, event, deadline))
 
     def children(self) -> Sequence[Processor]:
         return (self.request,)
@@ -150,9 +188,11 @@ def deliver_reply(event: MuleEvent, result: ProcessResult, dispatch: Callable[..
     if requestor is not None and requestor == event.flow_name:
         return False
     outbound = dict(result.message.outbound)
-    correlation = event.message.correlation_id
-    if correlation is not None:
-        outbound.setdefault(CORRELATION_ID, correlation)
+    request = event.message
+    for name in (CORRELATION_ID, CORRELATION_GROUP_SIZE, CORRELATION_SEQUENCE):
+        value = request.outbound.get(name, request.inbound.get(name))
+        if value is not None:  # the reply keeps the request's correlation
+            outbound.setdefault(name, value)
     outbound.pop(REPLY_TO, None)
     dispatch(str(address), result.message.payload, outbound)
     return True
@@ -173,19 +213,15 @@ def _request_reply(ctx: BuildContext, cfg: ElementConfig) -> Processor:
         raise ConfigError("<request-reply> replies only over vm:// endpoints", reply_cfg.location)
     connector = ctx.connector_for(reply_cfg)
     connector.configure_queue(reply_cfg.path)
-    address = f"vm://{reply_cfg.path}?connector={connector.name}"
     return RequestReply(
-        ctx.processor(requests[0]),
-        connector,
-        reply_cfg.path,
-        address,
-        int(cfg.attr("timeout") or 0),
+        ctx.processor(requests[0]), connector, reply_cfg.path, None, int(cfg.attr("timeout") or 0)
     )
 
 
 __all__ = [
     "REPLY_TO_REQUESTOR",
     "REPLY_TO_STOP",
+    "ReplyWaiter",
     "RequestReply",
     "ResponseTimeoutError",
     "deliver_reply",
