@@ -1,12 +1,16 @@
 """The trace hook: a tiny object the runtime tells about each step of an event.
 
-The runtime calls it at a few points (flow entered, processor entered, enqueue and
-dequeue with the queue depth, one-way dispatch, request-response send, transaction
-begin/commit/rollback), always guarded so that the hot path pays one attribute check
-while nobody traces::
+The runtime calls it at a few points (flow entered, processor entered, enqueue with the
+depth before and dequeue with the depth after, for VM queues and for the SEDA stages of
+flows, services and async scopes; one-way dispatch, request-response send, the
+redelivery policy's count, an exception strategy taking over, transaction
+begin/commit/rollback with what the transaction held), always guarded so that the hot
+path pays one attribute check while nobody traces::
 
-    if tracing.current.active:
-        tracing.current.emit("enqueue", queue=name, depth=n, message=msg_id)
+    if tracing.current.active:  # trace hook
+        tracing.current.emit("enqueue", queue=name, depth_before=n, message=msg_id)
+
+The helpers below keep each such hook to a line or two.
 
 ``current`` is a no-op ``Tracer`` until ``install`` puts a recording one in place
 (``mule-emu run --trace`` does, see ``views/trace.py``). There is one hook per process:
