@@ -210,16 +210,18 @@ class PollingReceiver(_PollLoops):
         if first is None:
             return 0
         messages = [first]
+        if self.on_take is not None:  # trace hook: each take, with the depth it leaves
+            self.on_take(first)
         for _ in range(batch):
             more = self.queue.claim(0)
             if more is None:
                 break
             messages.append(self.rebuild(more) if self.rebuild else more)
+            if self.on_take is not None:  # trace hook
+                self.on_take(messages[-1])
         handed = 0
         try:
             for message in messages:
-                if self.on_take is not None:
-                    self.on_take(message)
                 self.pool.submit(self._work_item(message))
                 handed += 1
                 self.queue.release_claim()

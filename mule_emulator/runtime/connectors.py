@@ -172,7 +172,7 @@ class VMConnector:
         unless the event is sync or transacted (then here, and errors reach the caller)."""
         self.configure_queue(endpoint.path)
         if tracing.current.active:  # trace hook
-            tracing.current.emit("dispatch", flow=event.flow_name, address=endpoint.uri, mode="caller's thread" if event.synchronous or event.transacted else "dispatcher pool", message=message.id)  # noqa: E501
+            tracing.current.emit("dispatch", flow=event.flow_name, address=endpoint.uri, mode="caller's thread" if event.synchronous or event.transacted or not self.dispatcher.pool.threading else "dispatcher pool", message=message.id)  # noqa: E501
         if event.synchronous or event.transacted:
             self.enqueue(endpoint.path, message, endpoint.uri)
             return

@@ -15,6 +15,10 @@ from click.testing import CliRunner
 
 from mule_emulator import tracing
 from mule_emulator.cli import cli
+from mule_emulator.execution.receiver import PollingReceiver
+from mule_emulator.execution.thread_pool import ThreadPool
+from mule_emulator.model.config import ThreadingProfile
+from mule_emulator.queues.memory import MemoryQueueStore
 from mule_emulator.views.trace import TraceRecorder, format_text, tracing_to
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -348,3 +352,42 @@ def test_run_trace_async_scope_stage(tmp_path: Path) -> None:
         ("front", "enqueue", "seda.queue(front.1) depth 0->1  m1"),
         ("front", "dequeue", "seda.queue(front.1) depth 1->0  m1"),
     ]
+
+
+def test_a_receiver_batch_traces_each_take_with_the_depth_it_leaves() -> None:
+    """R3: a poll takes the first message and a batch; each take is told at once, so a
+    trace shows 4->3, 3->2 ... rather than the depth after the whole batch."""
+    queue = MemoryQueueStore("in")
+    for i in range(4):
+        queue.put(i)
+    depths: list[tuple[int, int]] = []
+    pool = ThreadPool("vm.receiver", ThreadingProfile(max_threads_active=4))  # batch of 1
+    try:
+        receiver = PollingReceiver(
+            "in",
+            queue,
+            pool,
+            lambda m: None,
+            queue_timeout_s=0.01,
+            on_take=lambda m: depths.append((m, queue.size())),
+        )
+        assert receiver.poll_once() == 2
+        assert pool.wait_idle(5)
+    finally:
+        pool.shutdown(5)
+    assert depths == [(0, 3), (1, 2)]
+
+
+def test_dispatch_without_dispatcher_threads_is_in_the_callers_thread(tmp_path: Path) -> None:
+    body = """
+    <vm:connector name="inline">
+        <dispatcher-threading-profile doThreading="false"/>
+    </vm:connector>
+    <flow name="f">
+        <vm:inbound-endpoint path="in"/>
+        <logger/>
+    </flow>
+"""
+    steps = _text_steps(tmp_path, body, "--dispatch", "vm://in=x")
+    assert steps[0][1:] == ("MuleClient", "dispatch", "vm://in (caller's thread)  m1")
+    assert steps[1][0] == "main"  # and the enqueue really happens there
