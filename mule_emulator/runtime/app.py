@@ -31,7 +31,6 @@ from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import (
     ConfigError,
     LifecycleError,
-    MessagingError,
     UnsupportedError,
 )
 from mule_emulator.execution.engine import Engine, EngineStatistics
@@ -357,13 +356,12 @@ class MuleApp:
         flow inside the endpoint's execution template."""
         flow = endpoint.flow
         assert flow is not None
-        template = transactions.main_template(endpoint.config.transaction, flow.exception_strategy)
-        try:
-            template.execute(lambda: endpoint.route(message))
-        except MessagingError as error:
-            log.debug("Message from %s failed: %s", endpoint.uri, error)
-        except Exception:
-            log.exception("Message from %s failed", endpoint.uri)
+        transactions.execute_handled(
+            lambda: endpoint.route(message),
+            flow.exception_strategy,
+            f"Message from {endpoint.uri}",
+            endpoint.config.transaction,
+        )
 
     def stop(self, mode: str = "graceful") -> None:
         """``graceful``: the engine stops receivers, then stages (transient queues

@@ -12,7 +12,6 @@ element without a builder, so one error names them all with their lines.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -551,6 +550,12 @@ _PARTS: set[tuple[str, str]] = {
 }
 
 
+def register_parts(parts: Iterable[tuple[str, str]]) -> None:
+    """Declare (namespace, name) child elements that are parts of their parent element,
+    not processors (``<when>``, ``<enrich>`` ...), so the support check accepts them."""
+    _PARTS.update(parts)
+
+
 def unsupported_elements(app: AppConfig) -> list[tuple[SourceLocation, str]]:
     """Every element the runtime cannot execute, with where it is (one error lists all)."""
     problems: list[tuple[SourceLocation, str]] = [
@@ -603,6 +608,7 @@ __all__ = [
     "check_supported",
     "element",
     "iter_processor_configs",
+    "register_parts",
     "unsupported_elements",
 ]
 
@@ -748,105 +754,6 @@ def _all(ctx: BuildContext, cfg: ElementConfig) -> Processor:
 
 def _ignored(cfg: ProcessorConfig) -> bool:
     return isinstance(cfg, ElementConfig) and (cfg.namespace, cfg.name) in IGNORED
-
-
-@element(CORE_NS, "transactional")
-def _transactional(ctx: BuildContext, cfg: ElementConfig) -> Processor:
-    from mule_emulator.model.config import TransactionConfig
-
-    action = cfg.attr("action") or "ALWAYS_BEGIN"
-    strategy_cfg = None
-    body = []
-    for child in cfg.children:
-        if isinstance(child, ElementConfig) and child.name.endswith("exception-strategy"):
-            strategy_cfg = child
-        else:
-            body.append(child)
-    handler = None
-    if strategy_cfg is not None:
-        parsed = ctx.extra.get("parse_strategy")
-        handler = _scope_strategy(ctx, strategy_cfg) if parsed is None else parsed(strategy_cfg)
-    return routing.TransactionalScope(
-        ctx.chain(body), TransactionConfig(kind="vm", action=action), handler
-    )
-
-
-def _scope_strategy(ctx: BuildContext, cfg: ElementConfig) -> Any:
-    from mule_emulator.model.config import ExceptionStrategyConfig
-
-    kinds = {
-        "catch-exception-strategy": "catch",
-        "rollback-exception-strategy": "rollback",
-        "default-exception-strategy": "default",
-    }
-    kind = kinds.get(cfg.name)
-    if kind is None:
-        raise UnsupportedError(f"<{cfg.qname}> inside <transactional>", cfg.location)
-    config = ExceptionStrategyConfig(
-        kind=kind,
-        when=cfg.attr("when"),
-        processors=tuple(c for c in cfg.children),
-        location=cfg.location,
-    )
-    return ctx.exception_factory.build(config)
-
-
-# ----------------------------------------------------------------------------- built-ins
-
-
-def _register_builtins() -> None:
-    from mule_emulator.runtime.classes import register_builtin
-
-    def string_append(props: Mapping[str, Any]) -> Callable[[Any], Any]:
-        suffix = str(props.get("message", ""))
-
-        def transform(message: Any) -> Any:
-            payload = message.payload
-            text = payload.decode("utf-8") if isinstance(payload, bytes) else str(payload)
-            return text + suffix
-
-        return transform
-
-    def string_to_object_array(props: Mapping[str, Any]) -> Callable[[Any], Any]:
-        delimiter = str(props.get("delimiter", " "))
-        return lambda m: [p.strip() for p in str(m.payload).split(delimiter) if p.strip()]
-
-    def regex_filter(props: Mapping[str, Any]) -> Callable[[Any], Any]:
-        pattern = str(props.get("pattern", ""))
-        return lambda m: filters.regex_finds(pattern, "" if m.payload is None else str(m.payload))
-
-    def payload_type_filter(props: Mapping[str, Any]) -> Callable[[Any], Any]:
-        expected = str(props.get("expectedType", "java.lang.Object"))
-        return lambda m: filters.payload_type_accepts(expected, m.payload)
-
-    def echo(props: Mapping[str, Any]) -> Callable[[Any], Any]:
-        return lambda m: m
-
-    class _Marker:
-        """A Mule class whose behaviour the runtime provides by default."""
-
-        def __init__(self, java_name: str) -> None:
-            self.java_name = java_name
-
-        def is_transacted(self) -> bool:
-            return True
-
-    def _marker(java_name: str, props: Mapping[str, Any]) -> Any:
-        return _Marker(java_name)
-
-    register_builtin("org.mule.transformer.simple.StringAppendTransformer", string_append)
-    register_builtin("org.mule.transformer.simple.StringToObjectArray", string_to_object_array)
-    register_builtin("org.mule.routing.filters.RegExFilter", regex_filter)
-    register_builtin("org.mule.routing.filters.PayloadTypeFilter", payload_type_filter)
-    register_builtin("org.mule.component.simple.EchoComponent", echo)
-    for marker in (
-        "org.mule.transport.vm.VMTransactionFactory",
-        "org.mule.session.SerializeAndEncodeSessionHandler",
-    ):
-        register_builtin(marker, functools.partial(_marker, marker))
-
-
-_register_builtins()
 
 
 from mule_emulator.runtime.processors import catalog  # noqa: E402,F401  (routers, scopes, ...)

@@ -90,7 +90,25 @@ def attach_session(message: MuleMessage, session: MuleSession) -> None:
     message.outbound[MULE_SESSION] = session.serialized_copy()
 
 
-class InboundEndpoint:
+class EndpointAddress:
+    """What an inbound and an outbound endpoint read alike from their config."""
+
+    config: EndpointConfig
+
+    @property
+    def path(self) -> str:
+        return self.config.path
+
+    @property
+    def uri(self) -> str:
+        return endpoint_uri(self.config)
+
+    @property
+    def one_way(self) -> bool:
+        return self.config.one_way
+
+
+class InboundEndpoint(EndpointAddress):
     """A VM inbound endpoint of a flow (or service): the message source's chain."""
 
     def __init__(
@@ -109,18 +127,6 @@ class InboundEndpoint:
         self.flow: Flow | None = None
         # X5/P-29: set by redelivery.install (issue 7); wraps the request chain and flow.
         self.redelivery_policy: Any = None
-
-    @property
-    def path(self) -> str:
-        return self.config.path
-
-    @property
-    def uri(self) -> str:
-        return endpoint_uri(self.config)
-
-    @property
-    def one_way(self) -> bool:
-        return self.config.one_way
 
     @property
     def transacted(self) -> bool:
@@ -191,7 +197,7 @@ class InboundEndpoint:
         return f"<InboundEndpoint {self.uri} ({self.config.effective_exchange_pattern})>"
 
 
-class OutboundEndpoint(Processor):
+class OutboundEndpoint(EndpointAddress, Processor):
     """A VM outbound endpoint used as a processor (E4, E5, M-4)."""
 
     kind = "vm:outbound-endpoint"
@@ -210,18 +216,6 @@ class OutboundEndpoint(Processor):
         self.response_processors = tuple(response_processors)
         self.properties = dict(properties if properties is not None else config.properties)
         self.location = config.location
-
-    @property
-    def path(self) -> str:
-        return self.config.path
-
-    @property
-    def uri(self) -> str:
-        return endpoint_uri(self.config)
-
-    @property
-    def one_way(self) -> bool:
-        return self.config.one_way
 
     def children(self) -> Sequence[Processor]:
         return (*self.processors, *self.response_processors)

@@ -44,6 +44,7 @@ from mule_emulator.runtime.message import (
     ProcessResult,
 )
 from mule_emulator.runtime.processors.base import Processor, not_void, run_processor
+from mule_emulator.runtime.processors.filters import wildcard_matches as wildcard_match
 from mule_emulator.runtime.transactions import rollback_current
 
 log = logging.getLogger(__name__)
@@ -97,29 +98,6 @@ def _class_names(exc: BaseException) -> tuple[str, ...]:
     if isinstance(java, str):
         names.append(java)
     return tuple(names)
-
-
-def wildcard_match(pattern: str, value: str) -> bool:
-    """Mule's WildcardFilter on one value (P-20): comma-separated patterns; ``*`` alone
-    matches anything; ``*x*`` contains, ``*x`` ends with, ``x*`` starts with, else equal."""
-    for raw in pattern.split(","):
-        p = raw.strip()
-        if not p:
-            continue
-        if p == "*":
-            return True
-        if p.startswith("*") and p.endswith("*") and len(p) > 1:
-            if p[1:-1] in value:
-                return True
-        elif p.startswith("*"):
-            if value.endswith(p[1:]):
-                return True
-        elif p.endswith("*"):
-            if value.startswith(p[:-1]):
-                return True
-        elif p == value:
-            return True
-    return False
 
 
 # ----------------------------------------------------------------------- strategies

@@ -216,13 +216,7 @@ class Flow:
 
     def _handle(self, event: MuleEvent, work: Callable[[], Any]) -> None:
         """A worker after a hand-off: ``work`` under the flow's exception strategy (E-2)."""
-        template = transactions.main_template(None, self.exception_strategy)
-        try:
-            template.execute(work)
-        except MessagingError as error:
-            log.debug("Flow %s: unhandled failure after hand-off: %s", self.name, error)
-        except Exception:
-            log.exception("Flow %s: failure in worker", self.name)
+        transactions.execute_handled(work, self.exception_strategy, f"Flow {self.name}")
 
     def _taken(self, queue: QueueStore) -> Callable[[Any], None]:
         """The trace hook of a stage's poller (an event leaves the stage queue)."""

@@ -585,13 +585,9 @@ class Service:
 
     def _work(self, event: MuleEvent) -> None:
         """The SEDA worker: component and outbound under the service's strategy (E-2)."""
-        template = transactions.main_template(None, self.exception_strategy)
-        try:
-            template.execute(lambda: self._complete(event))
-        except MessagingError as error:
-            log.debug("Service %s: unhandled failure after hand-off: %s", self.name, error)
-        except Exception:
-            log.exception("Service %s: failure in worker", self.name)
+        transactions.execute_handled(
+            lambda: self._complete(event), self.exception_strategy, f"Service {self.name}"
+        )
 
     def run_component_and_outbound(self, event: MuleEvent) -> ProcessResult:
         """Component, then the outbound phase; the response rules of S-4."""

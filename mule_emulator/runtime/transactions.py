@@ -491,6 +491,24 @@ def main_template(
     return TransactionTemplate(config, handler=handler, error_handling=True, resolve_any=True)
 
 
+def execute_handled(
+    work: Callable[[], Any],
+    handler: ExceptionHandler | None,
+    where: str,
+    config: TransactionConfig | None = None,
+) -> None:
+    """Run ``work`` in the main execution template where nobody waits for a result (a
+    receiver's or a worker's thread): the exception strategy handles failures (E-2);
+    what it leaves unhandled is logged (E-13), never raised."""
+    template = main_template(config, handler)
+    try:
+        template.execute(work)
+    except MessagingError as error:
+        log.debug("%s: unhandled failure: %s", where, error)
+    except Exception:
+        log.exception("%s: failure", where)
+
+
 def scope_template(
     config: TransactionConfig | None, handler: ExceptionHandler | None
 ) -> TransactionTemplate:
@@ -581,6 +599,7 @@ __all__ = [
     "begin_transaction",
     "current_transaction",
     "endpoint_template",
+    "execute_handled",
     "isolated",
     "main_template",
     "queue_offer",

@@ -11,7 +11,7 @@ element names that are parts of those elements (``<enrich>``, ``<add-message-pro
 from __future__ import annotations
 
 from mule_emulator.runtime import builder
-from mule_emulator.runtime.processors import (
+from mule_emulator.runtime.processors import (  # noqa: F401  (imported to register)
     builtins,
     components,
     idempotent,
@@ -29,19 +29,6 @@ PARTS: frozenset[tuple[str, str]] = frozenset(
     transformers.PARTS | scopes.PARTS | idempotent.PARTS | poll.PARTS | components.PARTS
 )
 
-builder._PARTS.update(PARTS)  # the support check's list of known element parts
+builder.register_parts(PARTS)
 
-MODULES = (
-    builtins,
-    components,
-    idempotent,
-    poll,
-    requestreply,
-    routers,
-    scopes,
-    splitters,
-    transformers,
-    until_successful,
-)
-
-__all__ = ["MODULES", "PARTS"]
+__all__ = ["PARTS"]

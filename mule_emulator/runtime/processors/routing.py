@@ -1,17 +1,11 @@
-"""Routers and scopes: ``all`` (P-15) and ``transactional`` (P-28 with T-rules).
-
-``all`` sends a copy of the event to every route in turn, in the caller's thread, and
-gathers the results; ``transactional`` runs its processors under a transaction action
-with an optional exception strategy of its own.
-"""
+"""The ``all`` router (P-15): a copy of the event to every route in turn, in the
+caller's thread, gathering the results. (``<transactional>`` is
+``runtime/transactional_scope.py``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from mule_emulator.model.config import TransactionConfig
-from mule_emulator.runtime import transactions
 from mule_emulator.runtime.message import VOID_EVENT, MuleEvent, MuleMessage, ProcessResult
 from mule_emulator.runtime.processors.base import Processor, run_processor
 
@@ -56,32 +50,4 @@ class AllRouter(Processor):
         return event.with_message(collection)
 
 
-class TransactionalScope(Processor):
-    """``<transactional action>``: the body under a scope template (resolves only what it
-    began), handled by its own exception strategy when it has one."""
-
-    kind = "transactional"
-
-    def __init__(
-        self, body: Processor, config: TransactionConfig, handler: Any | None = None
-    ) -> None:
-        self.body = body
-        self.config = config
-        self.handler = handler
-
-    def children(self) -> Sequence[Processor]:
-        return (self.body,)
-
-    def start(self) -> None:
-        self.body.start()
-
-    def stop(self) -> None:
-        self.body.stop()
-
-    def process(self, event: MuleEvent) -> ProcessResult:
-        template = transactions.scope_template(self.config, self.handler)
-        result: ProcessResult = template.execute(lambda: self.body.process(event))
-        return result
-
-
-__all__ = ["AllRouter", "TransactionalScope"]
+__all__ = ["AllRouter"]
