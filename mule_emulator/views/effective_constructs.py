@@ -59,6 +59,31 @@ def flow_source(flow: FlowConfig) -> EndpointConfig | None:
     return flow.source if isinstance(flow.source, EndpointConfig) else None
 
 
+def source_endpoints(flow: FlowConfig) -> list[EndpointConfig]:
+    """The inbound endpoints a flow receives on: its endpoint, or those of its
+    ``<composite-source>`` (F-1)."""
+    if flow.source is None:
+        return []
+    return [e for e in endpoints_in((flow.source,)) if e.role == "inbound"]
+
+
+def poll_period(flow: FlowConfig) -> tuple[int, str] | None:
+    """(period in ms, where it comes from) of a ``<poll>`` source (P-24), else None."""
+    source = flow.source
+    if source is None or isinstance(source, EndpointConfig) or source.name != "poll":
+        return None
+    units = {"MILLISECONDS": 1, "SECONDS": 1000, "MINUTES": 60_000, "HOURS": 3_600_000}
+    scheduler = source.child("fixed-frequency-scheduler")
+    element = scheduler if scheduler is not None else source
+    text = element.attr("frequency")
+    unit = units.get((element.attr("timeUnit") or "MILLISECONDS").strip().upper(), 1)
+    try:
+        period = int(text.strip()) * unit if text else 1000
+    except ValueError:
+        return None
+    return period, where(element.location) if text else "Mule default (P-24)"
+
+
 def flow_redelivery(app: AppConfig, flow: FlowConfig) -> bool:
     """Whether F-8 sees a redelivery policy: the flow's exception strategy is a
     rollback strategy with ``maxRedeliveryAttempts``, directly or inside a choice
@@ -87,16 +112,50 @@ def effective_kind(app: AppConfig, flow: FlowConfig) -> tuple[StrategyChoice, st
 
 def event_handling(kind: str, flow: FlowConfig) -> tuple[str, str]:
     """(value, why) for what happens to an event arriving from the flow's source."""
-    source = flow_source(flow)
-    stage = f"seda.queue({stage_name(flow.name)})"
-    if source is None:
-        if flow.source is not None:
-            return "from its message source", f"<{getattr(flow.source, 'qname', 'source')}>"
+    if flow.source is None:
         return (
             "caller's thread (flow-ref)",
             "a private flow: reached by flow-ref, which passes the caller's event; a "
             "synchronous event stays in the caller's thread (P-10)",
         )
+    if poll_period(flow) is not None:
+        return _one_way_handling(
+            kind, flow, "each poll result enters the flow as a new one-way event (P-24)"
+        )
+    endpoints = source_endpoints(flow)
+    if not endpoints:
+        return "from its message source", f"<{getattr(flow.source, 'qname', 'source')}>"
+    if len(endpoints) == 1 and flow_source(flow) is not None:
+        return _endpoint_handling(kind, flow, endpoints[0])
+    each = [(e, _endpoint_handling(kind, flow, e)) for e in endpoints]
+    values = {value for _e, (value, _why) in each}
+    if len(values) == 1:
+        return each[0][1][0], "every endpoint of the <composite-source>: " + "; ".join(
+            why for _e, (_v, why) in each
+        )
+    return "per endpoint of the <composite-source>", "; ".join(
+        f"{e.scheme}://{e.path}: {value}" for e, (value, _why) in each
+    )
+
+
+def _one_way_handling(kind: str, flow: FlowConfig, what: str) -> tuple[str, str]:
+    """A source of one-way events without a transaction (a poll)."""
+    stage = f"seda.queue({stage_name(flow.name)})"
+    if kind in ("synchronous", "non-blocking"):
+        return "synchronous", f"{what}; it runs in the source's thread ({kind})"
+    if kind == "default":
+        return (
+            f"asynchronous via {stage}",
+            f"{what}: it is copied onto the flow's SEDA queue and run by pool "
+            f"{stage_name(flow.name)} (F-7)",
+        )
+    if kind in ("queued-asynchronous", "queued-thread-per-processor"):
+        return f"asynchronous via {stage}", f"{what}; every event is queued (PS-3)"
+    return "asynchronous", f"{what}; handed straight to a pool, no queue (PS-2)"
+
+
+def _endpoint_handling(kind: str, flow: FlowConfig, source: EndpointConfig) -> tuple[str, str]:
+    stage = f"seda.queue({stage_name(flow.name)})"
     tx = source.transaction is not None and source.transaction.transacted
     address = f"{source.scheme}://{source.path}"
     if kind in ("synchronous", "non-blocking"):
@@ -128,16 +187,14 @@ def strategy_warnings(app: AppConfig, flow: FlowConfig, choice: StrategyChoice) 
     out: list[str] = []
     if choice.error:
         out.append(choice.error)
-    source = flow_source(flow)
     if not choice.explicit or choice.kind not in ASYNC_STRATEGY_KINDS:
         return out
-    if source is not None and (
-        not source.one_way or (source.transaction is not None and source.transaction.transacted)
-    ):
-        out.append(
-            f"start-up error (F-8): {source.scheme}://{source.path} is request-response or "
-            f"transacted, which the {choice.kind} strategy refuses"
-        )
+    for source in source_endpoints(flow):
+        if not source.one_way or (source.transaction is not None and source.transaction.transacted):
+            out.append(
+                f"start-up error (F-8): {source.scheme}://{source.path} is request-response "
+                f"or transacted, which the {choice.kind} strategy refuses"
+            )
     if flow_redelivery(app, flow):
         out.append(f"start-up error (F-8): a redelivery policy is not allowed with {choice.kind}")
     return out
@@ -228,16 +285,32 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
     if note:
         settings.append(Setting("effectiveStrategy", kind, DERIVED, "F-8", why=note))
         warnings.append(note)
+    poll = poll_period(flow)
+    if poll is not None:
+        period, origin = poll
+        settings.append(
+            Setting(
+                "source",
+                f"poll every {period} ms",
+                DEFAULT if origin.startswith("Mule default") else EXPLICIT,
+                origin,
+                why='a new message (payload "") runs through the poll\'s processor; a '
+                "non-null result enters the flow (P-24)",
+            )
+        )
     value, why = event_handling(kind, flow)
     settings.append(Setting("events", value, DERIVED, "F-6, F-7", why=why))
-    source = flow_source(flow)
+    sources = source_endpoints(flow)
+    # Redelivery and transactions are told for the (first transacted) source endpoint.
+    transacted = [e for e in sources if e.transaction is not None and e.transaction.transacted]
+    source = (transacted or sources)[0] if sources else None
     exc = choose_exception_strategy(app, flow.exception_strategy, [])
     exc_settings, exc_warnings = exception_settings(app, exc, source)
     settings.extend(exc_settings)
     warnings.extend(strategy_warnings(app, flow, choice))
     warnings.extend(exc_warnings)
-    if source is not None:
-        parts.append(endpoint_part(app, flow.name, source, "source"))
+    for endpoint in sources:
+        parts.append(endpoint_part(app, flow.name, endpoint, "source"))
     if kind == "default" or kind in ASYNC_STRATEGY_KINDS:
         stage = stage_part(app, flow, choice)
         if value == "synchronous":
@@ -245,12 +318,14 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
                 stage, summary="SEDA stage, unused by this source: its events are synchronous"
             )
         parts.append(stage)
-    sync = None if source is None else value == "synchronous"
+    sync = (
+        None if flow.source is None or value.startswith("per endpoint") else value == "synchronous"
+    )
     for endpoint in endpoints_in(flow.processors):
         parts.append(endpoint_part(app, flow.name, endpoint, "outbound", sync))
-    if source is not None:
-        for endpoint in dead_letter_endpoints(source):
-            parts.append(endpoint_part(app, flow.name, endpoint, "dead letter", sync))
+    for endpoint in sources:
+        for dead_letter in dead_letter_endpoints(endpoint):
+            parts.append(endpoint_part(app, flow.name, dead_letter, "dead letter", sync))
     parts.extend(strategy_endpoint_parts(app, flow.name, exc.strategy, sync))
     refs = flow_refs(flow.processors)
     if refs:
@@ -263,9 +338,7 @@ def flow_part(app: AppConfig, flow: FlowConfig) -> Part:
                 why="same event, same thread: flow variables are shared (P-10)",
             )
         )
-    summary = (
-        "flow" if source is not None or flow.source is not None else "private flow (no source)"
-    )
+    summary = "flow" if flow.source is not None else "private flow (no source)"
     return Part(
         "flow",
         flow.name,

@@ -3,7 +3,8 @@ Graphviz).
 
 Flows and services are boxes (sub-flows double-bordered, services hexagons), VM queues
 are queue shapes (cylinders; persistent ones say so and are drawn with a double
-border), request-response addresses are rounded endpoints (no queue behind them, E5).
+border), request-response addresses are rounded endpoints (no queue behind them, E5),
+a ``<poll>`` source is a flag with its period (P-24).
 Edges:
 
 - one-way dispatch and polling: plain arrows through the queue;
@@ -43,6 +44,8 @@ from mule_emulator.views.effective_constructs import (
     effective_kind,
     event_handling,
     flow_refs,
+    poll_period,
+    source_endpoints,
 )
 
 FORMATS = ("mermaid", "dot", "svg", "png")
@@ -59,7 +62,7 @@ EXHAUSTED = "redelivery exhausted"
 @dataclass(frozen=True, order=True)
 class Node:
     id: str
-    kind: str  # flow | sub-flow | service | queue | endpoint
+    kind: str  # flow | sub-flow | service | queue | endpoint | poll
     label: str
     detail: str = ""
     persistent: bool = False
@@ -159,13 +162,19 @@ class _Builder:
             events, _why = event_handling(kind, flow)
             if events.startswith("asynchronous via"):
                 events = "asynchronous (SEDA stage)"
+            elif events.startswith("per endpoint"):
+                events = "per source endpoint"
             if flow.initial_state.strip().lower() == "stopped":
                 events = f"stopped; {events}"
             self.node(Node(fid, "flow", flow.name, events))
-            source = flow.source if isinstance(flow.source, EndpointConfig) else None
-            if source is not None:
+            for source in source_endpoints(flow):  # one, or a <composite-source>'s
                 self.inbound(fid, source)
                 self.dead_letters(fid, source)
+            poll = poll_period(flow)
+            if poll is not None:
+                pid = _ident("poll", flow.name)
+                self.node(Node(pid, "poll", "poll", f"every {poll[0]} ms"))
+                self.edges.add(Edge(pid, fid, ONE_WAY))
             self.processors(fid, flow.processors)
             self.strategy(fid, flow.exception_strategy)
         for sub in app.sub_flows.values():
@@ -247,6 +256,7 @@ def _mm_node(n: Node) -> str:
         "service": ('{{"', '"}}'),
         "queue": ('[("', '")]'),
         "endpoint": ('(["', '"])'),
+        "poll": ('>"', '"]'),
     }
     left, right = shapes[n.kind]
     suffix = ":::persistent" if n.persistent else ""
@@ -289,6 +299,7 @@ _DOT_SHAPES = {
     "service": 'shape=hexagon, style=filled, fillcolor="#fef3e8"',
     "queue": "shape=cylinder",
     "endpoint": "shape=ellipse",
+    "poll": "shape=cds",
 }
 
 _DOT_EDGES = {

@@ -262,3 +262,45 @@ def test_catch_on_a_transacted_source_consumes_the_message(make_config: MakeConf
     redelivery = _flow(app, "f").setting("redelivery")
     assert redelivery is not None and redelivery.value == "none"
     assert "commits the transaction" in redelivery.why
+
+
+def test_poll_and_composite_sources(make_config: MakeConfig) -> None:
+    _path, app = make_config(
+        """
+    <flow name="ticker">
+        <poll>
+            <fixed-frequency-scheduler frequency="2" timeUnit="SECONDS"/>
+            <set-payload value="tick"/>
+        </poll>
+        <logger/>
+    </flow>
+    <flow name="both">
+        <composite-source>
+            <vm:inbound-endpoint path="a"/>
+            <vm:inbound-endpoint path="b" exchange-pattern="request-response"/>
+        </composite-source>
+        <logger/>
+    </flow>
+    <flow name="strict" processingStrategy="queued-asynchronous">
+        <composite-source>
+            <vm:inbound-endpoint path="c"/>
+            <vm:inbound-endpoint path="d" exchange-pattern="request-response"/>
+        </composite-source>
+        <logger/>
+    </flow>
+"""
+    )
+    ticker = _flow(app, "ticker")
+    source = ticker.setting("source")
+    assert source is not None and (source.value, source.origin) == (
+        "poll every 2000 ms",
+        "explicit",
+    )
+    assert ticker.value("events") == "asynchronous via seda.queue(ticker.stage1)"
+    both = _flow(app, "both")
+    assert [p.name for p in both.parts if p.kind == "endpoint"] == ["vm://a", "vm://b"]
+    events = both.setting("events")
+    assert events is not None and events.value == "per endpoint of the <composite-source>"
+    assert events.why == "vm://a: asynchronous via seda.queue(both.stage1); vm://b: synchronous"
+    strict = _flow(app, "strict")
+    assert any("start-up error (F-8): vm://d" in w for w in strict.warnings)

@@ -167,3 +167,32 @@ def test_message_filter_on_unaccepted_names_its_flow(make_config: MakeConfig) ->
     )
     lines = to_mermaid(build_graph(app)).splitlines()
     assert "    flow_intake -->|unaccepted| sub_refuse" in lines
+
+
+SOURCES = """
+    <flow name="ticker">
+        <poll frequency="500">
+            <set-payload value="tick"/>
+        </poll>
+        <vm:outbound-endpoint path="ticks"/>
+    </flow>
+    <flow name="both">
+        <composite-source>
+            <vm:inbound-endpoint path="a"/>
+            <vm:inbound-endpoint path="b" exchange-pattern="request-response"/>
+        </composite-source>
+        <logger/>
+    </flow>
+"""
+
+
+def test_poll_and_composite_sources(make_config: MakeConfig) -> None:
+    _path, app = make_config(SOURCES)
+    lines = to_mermaid(build_graph(app)).splitlines()
+    assert '    poll_ticker>"poll<br/><i>every 500 ms</i>"]' in lines
+    assert "    poll_ticker --> flow_ticker" in lines
+    assert '    flow_ticker["ticker<br/><i>asynchronous (SEDA stage)</i>"]' in lines
+    # every endpoint of a composite source feeds the flow, each in its own way
+    assert "    q_a --> flow_both" in lines
+    assert "    ep_b ==> flow_both" in lines
+    assert '    flow_both["both<br/><i>per source endpoint</i>"]' in lines
