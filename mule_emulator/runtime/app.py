@@ -359,7 +359,8 @@ class MuleApp:
         transactions.execute_handled(
             lambda: endpoint.route(message),
             flow.exception_strategy,
-            f"Message from {endpoint.uri}",
+            "Message from",
+            endpoint.uri,
             endpoint.config.transaction,
         )
 

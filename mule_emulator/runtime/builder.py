@@ -159,9 +159,7 @@ class BuildContext:
         return props
 
     def java_callable(self, class_name: str, cfg: ElementConfig) -> Callable[[Any], Any]:
-        return self.class_map.message_callable(
-            class_name, self.bean_properties(cfg), cfg.location
-        )
+        return self.class_map.message_callable(class_name, self.bean_properties(cfg), cfg.location)
 
     # ------------------------------------------------------------------ connectors
 

@@ -216,7 +216,7 @@ class Flow:
 
     def _handle(self, event: MuleEvent, work: Callable[[], Any]) -> None:
         """A worker after a hand-off: ``work`` under the flow's exception strategy (E-2)."""
-        transactions.execute_handled(work, self.exception_strategy, f"Flow {self.name}")
+        transactions.execute_handled(work, self.exception_strategy, "Flow", self.name)
 
     def _taken(self, queue: QueueStore) -> Callable[[Any], None]:
         """The trace hook of a stage's poller (an event leaves the stage queue)."""

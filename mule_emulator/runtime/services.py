@@ -586,7 +586,7 @@ class Service:
     def _work(self, event: MuleEvent) -> None:
         """The SEDA worker: component and outbound under the service's strategy (E-2)."""
         transactions.execute_handled(
-            lambda: self._complete(event), self.exception_strategy, f"Service {self.name}"
+            lambda: self._complete(event), self.exception_strategy, "Service", self.name
         )
 
     def run_component_and_outbound(self, event: MuleEvent) -> ProcessResult:

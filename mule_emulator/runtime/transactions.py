@@ -494,19 +494,21 @@ def main_template(
 def execute_handled(
     work: Callable[[], Any],
     handler: ExceptionHandler | None,
-    where: str,
+    what: str,
+    name: object,
     config: TransactionConfig | None = None,
 ) -> None:
     """Run ``work`` in the main execution template where nobody waits for a result (a
     receiver's or a worker's thread): the exception strategy handles failures (E-2);
-    what it leaves unhandled is logged (E-13), never raised."""
+    what it leaves unhandled is logged as "<what> <name>" (E-13), never raised. (Two
+    parts, so that a hot path builds no message text unless something fails.)"""
     template = main_template(config, handler)
     try:
         template.execute(work)
     except MessagingError as error:
-        log.debug("%s: unhandled failure: %s", where, error)
+        log.debug("%s %s: unhandled failure: %s", what, name, error)
     except Exception:
-        log.exception("%s: failure", where)
+        log.exception("%s %s: failure", what, name)
 
 
 def scope_template(

@@ -58,7 +58,7 @@ def handle_in_flow(event: MuleEvent, work: Callable[[], Any]) -> None:
     """Run ``work`` as a worker does after a hand-off: failures go to the owning flow's
     exception strategy (E-2); anything left over is logged (E-13)."""
     handler = getattr(event.flow, "exception_strategy", None)
-    transactions.execute_handled(work, handler, f"worker of {event.flow_name}")
+    transactions.execute_handled(work, handler, "worker of", event.flow_name)
 
 
 # ----------------------------------------------------------------------------- async
