@@ -15,6 +15,12 @@ that exhausted pools behave as they do in Mule:
 
 Idle threads above core die after ``threadTTL``. ``doThreading=false`` runs every task
 inline. A task's exception never escapes a worker: it goes to ``on_error``.
+
+Hand-off (performance): an idle worker parks on a lock of its own and sits on a LIFO
+stack of idle workers; a submitter pops one, gives it the task and releases that one
+lock. That wakes exactly the worker that will run the task (no ``Condition`` herd),
+and the woken worker never contends for the pool lock to fetch its task. Conditions
+are only notified when somebody waits on them.
 """
 
 from __future__ import annotations
@@ -85,6 +91,19 @@ def _default_on_error(exc: BaseException) -> None:
     log.error("Uncaught exception in a thread pool task", exc_info=exc)
 
 
+class _Worker:
+    """One worker thread's parking place: its lock is held while it waits for work, and
+    whoever gives it a task (or tells it to re-check) releases the lock."""
+
+    __slots__ = ("park", "task", "thread")
+
+    def __init__(self) -> None:
+        self.park = threading.Lock()
+        self.park.acquire()
+        self.task: _Entry | None = None
+        self.thread: threading.Thread | None = None
+
+
 class ThreadPool:
     """A pool of named, non-daemon worker threads shaped by a ``ThreadingProfile``.
 
@@ -116,13 +135,14 @@ class ThreadPool:
         self.on_error: ErrorHandler = on_error or _default_on_error
 
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)  # workers wait for tasks
         self._room = threading.Condition(self._lock)  # WAIT submitters wait for room
         self._done = threading.Condition(self._lock)  # pending reached 0 / a worker left
-        self._queue: deque[_Entry] = deque()
+        self._room_waiters = 0
+        self._done_waiters = 0
+        self._queue: deque[_Entry] = deque()  # the buffer (maxBufferSize > 0 only)
         self._workers: set[threading.Thread] = set()
+        self._idle: list[_Worker] = []  # parked workers, the most recently parked last
         self._seq = 0
-        self._waiting = 0  # workers blocked in _get_task
         self._running = 0  # tasks executing on workers
         self._pending = 0  # accepted and not finished, wherever they run
         self._changes = 0
@@ -204,15 +224,35 @@ class ThreadPool:
         return False
 
     def _offer_locked(self, entry: _Entry) -> bool:
-        """Step 2: the buffer, or a hand-off to a thread that is waiting for work."""
-        if self.buffer_capacity:
-            if len(self._queue) >= self.buffer_capacity:
-                return False
-        elif self._waiting <= len(self._queue):
+        """Step 2: the buffer, or a hand-off to a thread that is waiting for work.
+
+        A parked worker exists only while the buffer is empty (a worker parks only
+        after finding it empty, and a buffered task goes to a parked worker at once),
+        so giving the task straight to that worker keeps the executor's FIFO order.
+        """
+        idle = self._idle
+        if idle:
+            worker = idle.pop()
+            worker.task = entry
+            self._started_locked()
+            worker.park.release()
+            return True
+        if not self.buffer_capacity or len(self._queue) >= self.buffer_capacity:
             return False
         self._queue.append(entry)
-        self._work.notify()
         return True
+
+    def _room_wait_locked(self, timeout: float | None) -> None:
+        self._room_waiters += 1
+        try:
+            self._room.wait(timeout)
+        finally:
+            self._room_waiters -= 1
+
+    def _room_freed_locked(self) -> None:
+        """One unit of room appeared (a parked worker, a buffer slot): wake one waiter."""
+        if self._room_waiters:
+            self._room.notify()
 
     def _wait_for_room_locked(self, fn: Task) -> None:
         # Mule's WaitPolicy: offer to the work queue, waiting up to threadWaitTimeout; it
@@ -226,14 +266,14 @@ class ThreadPool:
                 self._accept_locked()
                 return
             if deadline is None:
-                self._room.wait()
+                self._room_wait_locked(None)
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PoolExhaustedError(
                     f"ThreadPoolExecutor did not accept within {timeout_ms} MILLISECONDS"
                 )
-            self._room.wait(remaining)
+            self._room_wait_locked(remaining)
 
     def _discard_oldest_locked(self, fn: Task) -> None:
         # Java drops the head of the work queue and executes again, as often as it
@@ -251,7 +291,7 @@ class ThreadPool:
                 self._changes += 1
             if self._execute_locked(fn):
                 return
-            self._room.wait()
+            self._room_wait_locked(None)
 
     def _accept_locked(self, counted: bool = True) -> None:
         if counted:
@@ -262,9 +302,14 @@ class ThreadPool:
 
     def _add_worker_locked(self, first: _Entry | None) -> None:
         self._seq += 1
+        worker = _Worker()
         t = threading.Thread(
-            target=self._worker, args=(first,), name=f"{self.name}.{self._seq:02d}", daemon=False
+            target=self._worker,
+            args=(worker, first),
+            name=f"{self.name}.{self._seq:02d}",
+            daemon=False,
         )
+        worker.thread = t
         self._workers.add(t)
         if first is not None:
             self._started_locked()
@@ -277,59 +322,83 @@ class ThreadPool:
         if self._running > self._peak:
             self._peak = self._running
 
-    def _worker(self, first: _Entry | None) -> None:
+    def _worker(self, worker: _Worker, first: _Entry | None) -> None:
         entry = first
+        lock = self._lock
+        call = self._call
         while True:
             if entry is None:
-                entry = self._get_task()
+                entry = self._get_task(worker)
                 if entry is None:
                     return
             fn, counted = entry
+            entry = None
             try:
-                self._call(fn)
+                call(fn)
             except BaseException:
                 # Only SystemExit/KeyboardInterrupt get here: leave the pool consistent
                 # (counters, thread set) before the thread dies with them.
-                with self._lock:
-                    self._workers.discard(threading.current_thread())
-                    self._done.notify_all()
-                raise
-            finally:
-                with self._lock:
+                with lock:
                     self._running -= 1
                     if counted:
                         self._finished_locked()
-                    else:
-                        self._changes += 1
-            entry = None
-
-    def _get_task(self) -> _Entry | None:
-        """The next task, or None when this worker must end (shutdown, or idle past TTL).
-
-        The worker removes itself from the pool in the same critical section, so the
-        thread count is never stale.
-        """
-        me = threading.current_thread()
-        with self._lock:
-            timed_out = False
-            while True:
+                    self._workers.discard(threading.current_thread())
+                    self._notify_done_locked()
+                raise
+            with lock:
+                # Finish and, when the buffer holds work, take the next task in the
+                # same critical section (a busy worker never parks).
+                self._running -= 1
+                if counted:
+                    self._finished_locked()
+                else:
+                    self._changes += 1
                 if self._queue:
                     entry = self._queue.popleft()
                     self._started_locked()
-                    self._room.notify_all()
+                    self._room_freed_locked()
+
+    def _get_task(self, worker: _Worker) -> _Entry | None:
+        """The next task, or None when this worker must end (shutdown, or idle past TTL).
+
+        Parks the worker when there is nothing to do. The worker removes itself from
+        the pool in the same critical section as it decides to end, so the thread count
+        is never stale.
+        """
+        me = threading.current_thread()
+        timed_out = False
+        while True:
+            with self._lock:
+                if self._queue:
+                    entry = self._queue.popleft()
+                    self._started_locked()
+                    self._room_freed_locked()
                     return entry
                 timed = len(self._workers) > self.core_threads
                 if self._shutdown or (timed and timed_out):
                     self._workers.discard(me)
-                    self._done.notify_all()
+                    self._notify_done_locked()
                     return None
-                self._waiting += 1
-                self._room.notify_all()  # a WAIT submitter may now hand off to us
-                try:
-                    notified = self._work.wait(self.keep_alive_s if timed else None)
-                finally:
-                    self._waiting -= 1
-                timed_out = not notified
+                self._idle.append(worker)
+                self._room_freed_locked()  # a WAIT submitter may now hand off to us
+            if worker.park.acquire(True, self.keep_alive_s if timed else -1):
+                given = worker.task
+                if given is not None:
+                    worker.task = None
+                    return given
+                continue  # woken without a task (shutdown): re-check
+            with self._lock:
+                if worker in self._idle:
+                    self._idle.remove(worker)
+                    timed_out = True
+                    continue
+            # A submitter unparked us as the wait ran out: the task is ours.
+            worker.park.acquire()
+            given = worker.task
+            worker.task = None
+            if given is not None:
+                return given
+            timed_out = False
 
     def _run_here(self, fn: Task) -> None:
         try:
@@ -342,8 +411,19 @@ class ThreadPool:
         self._pending -= 1
         self._completed += 1
         self._changes += 1
-        if self._pending == 0:
+        if self._pending == 0 and self._done_waiters:
             self._done.notify_all()
+
+    def _notify_done_locked(self) -> None:
+        if self._done_waiters:
+            self._done.notify_all()
+
+    def _done_wait_locked(self, timeout: float) -> None:
+        self._done_waiters += 1
+        try:
+            self._done.wait(timeout)
+        finally:
+            self._done_waiters -= 1
 
     def _call(self, fn: Task) -> None:
         try:
@@ -371,13 +451,13 @@ class ThreadPool:
         deadline = time.monotonic() + max(0.0, wait_s)
         with self._lock:
             self._shutdown = True
-            self._work.notify_all()
+            self._unpark_all_locked()
             self._room.notify_all()
             while self._workers:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                self._done.wait(remaining)
+                self._done_wait_locked(remaining)
             if self._workers and self._queue:
                 dropped = len(self._queue)
                 log.warning(
@@ -392,7 +472,7 @@ class ThreadPool:
                 self._pending -= counted
                 self._changes += 1
                 if self._pending == 0:
-                    self._done.notify_all()
+                    self._notify_done_locked()
             workers = list(self._workers)
         me = threading.current_thread()
         for t in workers:
@@ -400,6 +480,12 @@ class ThreadPool:
                 t.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             return not self._workers
+
+    def _unpark_all_locked(self) -> None:
+        """Wake every parked worker without a task, so each re-checks the pool state."""
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.park.release()
 
     @property
     def is_shutdown(self) -> bool:
@@ -425,7 +511,7 @@ class ThreadPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._done.wait(remaining)
+                self._done_wait_locked(remaining)
             return True
 
     def threads(self) -> list[threading.Thread]:
@@ -439,7 +525,7 @@ class ThreadPool:
                 name=self.name,
                 threads=len(self._workers),
                 active=self._running,
-                idle=self._waiting,
+                idle=len(self._idle),
                 largest=self._largest,
                 max=self.max_threads,
                 buffered=len(self._queue),
