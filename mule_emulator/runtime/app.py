@@ -94,8 +94,7 @@ class MuleApp:
         self._stale = False
         self._receivers: list[PollingReceiver | TransactedReceiver] = []
         self._consumed_before_stop: set[str] = set()  # receivers' queues (leftover report)
-        check_supported(config)
-        self.class_map.check(config.classes)
+        _check_startable(config, self.class_map)
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -493,6 +492,27 @@ def _optional_module(name: str) -> Any:
         if exc.name == name:
             return None
         raise
+
+
+def _check_startable(config: AppConfig, class_map: ClassMap) -> None:
+    """Refuse to start with ONE error naming every unsupported element and every
+    unmapped Java class, each with its line (issue: unsupported content is named)."""
+    found: list[UnsupportedError] = []
+    try:
+        check_supported(config)
+    except UnsupportedError as exc:
+        found.append(exc)
+    try:
+        class_map.check(config.classes)
+    except UnsupportedError as exc:
+        found.append(exc)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise UnsupportedError(
+            "; and ".join(exc.message for exc in found),
+            problems=tuple(p for exc in found for p in exc.problems),
+        )
 
 
 def load_app(

@@ -559,8 +559,13 @@ def unsupported_elements(app: AppConfig) -> list[tuple[SourceLocation, str]]:
     problems: list[tuple[SourceLocation, str]] = [
         (u.location, f"<{u.qname}>: {u.reason}") for u in app.unsupported
     ]
+    # An element of a namespace that is not bundled is named once, by the parser's
+    # record above, not again as an unsupported processor or message source.
+    reported = {(u.location.file, u.location.line, u.location.path) for u in app.unsupported}
     seen: set[tuple[str, int, str]] = set()
     for cfg in iter_processor_configs(app):
+        if (cfg.location.file, cfg.location.line, cfg.location.path) in reported:
+            continue
         if isinstance(cfg, EndpointConfig):
             if cfg.scheme != "vm":
                 problems.append((cfg.location, f"{cfg.scheme}:// endpoints are not supported"))
@@ -577,7 +582,11 @@ def unsupported_elements(app: AppConfig) -> list[tuple[SourceLocation, str]]:
         problems.append((cfg.location, f"<{cfg.qname}> is not supported by the runtime"))
     for flow in app.flows.values():
         src = flow.source
-        if isinstance(src, ElementConfig) and (src.namespace, src.name) not in MESSAGE_SOURCES:
+        if (
+            isinstance(src, ElementConfig)
+            and (src.namespace, src.name) not in MESSAGE_SOURCES
+            and (src.location.file, src.location.line, src.location.path) not in reported
+        ):
             problems.append((src.location, f"message source <{src.qname}> is not supported"))
     return problems
 
