@@ -13,6 +13,7 @@ not-well-formed input, the line and column.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,24 +167,27 @@ def parse_bytes(data: bytes, file: str = "<string>", max_bytes: int = MAX_INPUT_
 
 def parse_file(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Document:
     """Read and parse one file; every failure is a ``DocumentRejected`` naming the file."""
-    p = Path(path)
     name = str(path)
     try:
-        if p.is_dir():
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise DocumentRejected(
+                    RULE_TOO_LARGE,
+                    f"file is {size} bytes, larger than the {max_bytes}-byte limit for a config",
+                    SourceLocation(file=name),
+                )
+            # Read what the size says plus one byte: a file growing under us (or one whose
+            # size the system does not report) is read on, to one byte past the limit, so
+            # that it is still refused. (Asking for the limit at once would allocate it.)
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(max_bytes + 1 - len(data))
+    except OSError as exc:
+        if Path(path).is_dir():
             raise DocumentRejected(
                 RULE_UNREADABLE, "is a directory, not a config file", SourceLocation(file=name)
-            )
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise DocumentRejected(
-                RULE_TOO_LARGE,
-                f"file is {size} bytes, larger than the {max_bytes}-byte limit for a config",
-                SourceLocation(file=name),
-            )
-        with p.open("rb") as handle:
-            # Read one byte past the limit so a file growing under us is still refused.
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
+            ) from None
         reason = exc.strerror or str(exc)
         raise DocumentRejected(
             RULE_UNREADABLE, f"cannot read file: {reason}", SourceLocation(file=name)

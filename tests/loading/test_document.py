@@ -189,6 +189,26 @@ def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     assert "52428800 bytes" in info.value.message
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux /proc")
+def test_a_file_longer_than_its_reported_size_is_read_on_to_the_limit() -> None:
+    # /proc files report size 0: the reader must go on past the size it was told and
+    # still stop one byte past the limit.
+    with pytest.raises(DocumentRejected) as info:
+        parse_file("/proc/self/status", max_bytes=16)
+    assert info.value.rule == RULE_TOO_LARGE
+    assert "17 bytes" in info.value.message
+
+
+def test_a_file_is_parsed_whole(tmp_path: Path) -> None:
+    config = tmp_path / "app.xml"
+    config.write_bytes(
+        b'<mule xmlns="http://www.mulesoft.org/schema/mule/core">'
+        + b" " * 5000
+        + b"<flow name='f'/></mule>"
+    )
+    assert parse_file(config).root[0].get("name") == "f"
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DocumentRejected) as info:
         parse_file(tmp_path / "nope.xml")
