@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -40,8 +41,20 @@ _FALSE = {"false"}
 
 def qname_of(el: etree._Element) -> tuple[str, str]:
     """(namespace URI, local name) of an element; the namespace is "" when absent."""
-    q = etree.QName(el)
+    tag = el.tag
+    if isinstance(tag, str):
+        return split_tag(tag)
+    q = etree.QName(el)  # not an element: lxml says why
     return q.namespace or "", q.localname
+
+
+@lru_cache(maxsize=4096)
+def split_tag(tag: str) -> tuple[str, str]:
+    """``{ns}local`` → (ns, local); cached, as a config repeats a few dozen tags."""
+    if tag[:1] == "{":
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return "", tag
 
 
 def child_elements(el: etree._Element) -> list[etree._Element]:
@@ -78,11 +91,43 @@ class ParseContext:
         self.file = file
         self.resolver = resolver
         self.collector = collector
+        # Element paths of this document, filled a parent's children at a time, so that
+        # locating every element costs one step each instead of a walk to the root.
+        self._paths: dict[etree._Element, str] = {}
 
     # ----------------------------------------------------------------- locations
 
     def location(self, el: etree._Element) -> SourceLocation:
-        return SourceLocation(file=self.file, line=line_of(el), path=element_path(el))
+        return SourceLocation(file=self.file, line=line_of(el), path=self.path(el))
+
+    def path(self, el: etree._Element) -> str:
+        """The same text as ``element_path(el)``, remembered for the document."""
+        found = self._paths.get(el)
+        if found is not None:
+            return found
+        parent = el.getparent()
+        if parent is None:
+            found = "/" + _step(el)
+            self._paths[el] = found
+            return found
+        base = self.path(parent)
+        children = [c for c in parent if isinstance(c.tag, str)]
+        counts: dict[str, int] = {}
+        for c in children:
+            counts[c.tag] = counts.get(c.tag, 0) + 1
+        seen: dict[str, int] = {}
+        for c in children:
+            label = _label(c)
+            name = c.get("name")
+            index = seen[c.tag] = seen.get(c.tag, 0) + 1
+            if name is not None:
+                step = f"{label}[@name='{name}']"
+            elif counts[c.tag] > 1:
+                step = f"{label}[{index}]"
+            else:
+                step = label
+            self._paths[c] = f"{base}/{step}"
+        return self._paths.get(el) or element_path(el)
 
     # ----------------------------------------------------------------- raw values
 
@@ -169,9 +214,13 @@ def element_path(el: etree._Element) -> str:
     return "/" + "/".join(reversed(steps))
 
 
+def _label(el: etree._Element) -> str:
+    local = qname_of(el)[1]
+    return f"{el.prefix}:{local}" if el.prefix else local
+
+
 def _step(el: etree._Element) -> str:
-    q = etree.QName(el)
-    label = f"{el.prefix}:{q.localname}" if el.prefix else q.localname
+    label = _label(el)
     name = el.get("name")
     if name is not None:
         return f"{label}[@name='{name}']"
