@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mule_emulator.queues.store import QueueStore
+from mule_emulator.queues.memory import MemoryQueueStore
 from mule_emulator.runtime.app import MuleApp, load_app
 from mule_emulator.runtime.transactions import current_transaction
 
 
-class ListStore(QueueStore):
-    """A minimal in-memory store for these tests."""
+class ListStore(MemoryQueueStore):
+    """The in-memory store, optionally claiming to be persistent (for the rules that
+    depend only on a queue's persistence flag)."""
 
     def __init__(self, name: str, capacity: int = 0, persistent: bool = False) -> None:
         super().__init__(name, capacity)
         self.persistent = persistent
-        self._items: deque[Any] = deque()
-
-    def _append(self, item: Any) -> None:
-        self._items.append(item)
-
-    def _append_first(self, item: Any) -> None:
-        self._items.appendleft(item)
-
-    def _pop(self) -> Any:
-        return self._items.popleft()
-
-    def _size(self) -> int:
-        return len(self._items)
-
-    def _clear(self) -> int:
-        n = len(self._items)
-        self._items.clear()
-        return n
-
-    def _peek_all(self) -> list[Any]:
-        return list(self._items)
 
 
 # ---------------------------------------------------------------- applications of our own
