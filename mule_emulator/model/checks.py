@@ -35,7 +35,7 @@ from mule_emulator.model.config import (
     ProcessorConfig,
     QueueProfile,
 )
-from mule_emulator.model.context import element_path
+from mule_emulator.model.context import element_path, split_tag
 
 
 @dataclass(frozen=True)
@@ -656,11 +656,11 @@ _DEFINED_BY = "definitions"
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return split_tag(str(element.tag))[1]
 
 
 def _ns(element: etree._Element) -> str:
-    return etree.QName(element).namespace or ""
+    return split_tag(str(element.tag))[0]
 
 
 def _line(element: etree._Element) -> int:
@@ -786,14 +786,23 @@ def _references(element: etree._Element) -> Iterator[tuple[str, str, tuple[objec
             yield "defaultExceptionStrategy-ref", default_es, _STRATEGY_REF
 
 
+# The only elements ``_references`` can yield for, picked out by libxml2 in one pass.
+_REFERRING = etree.XPath(
+    "descendant-or-self::*[@ref or @connector-ref or @transformer-refs"
+    " or @responseTransformer-refs or local-name()='flow-ref' or local-name()='flow'"
+    " or local-name()='configuration']"
+)
+
+
 def _check_tree_references(
     documents: Sequence[Document], names: dict[str, _Definition]
 ) -> list[Problem]:
     problems = []
     for doc in documents:
-        for element in doc.root.iter():
-            if not isinstance(element.tag, str):
-                continue
+        found = _REFERRING(doc.root)
+        assert isinstance(found, list)
+        for element in found:
+            assert isinstance(element, etree._Element)
             for attribute, name, spec in _references(element):
                 if _is_dynamic(name):
                     continue

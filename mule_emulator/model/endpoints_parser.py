@@ -4,6 +4,7 @@ endpoint (spec E1, E2, E8, E10)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import unquote
 
@@ -111,6 +112,11 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
     elif ref is None:
         raise ConfigError(f"<{label}> needs one of path, address or ref", loc)
 
+    params_map = frozen_map(params)
+    # Without ref= the processor lists are known now: built once, not built and replaced.
+    processors, response_processors = (
+        _processor_lists(chains, params_map, loc) if ref is None else ((), ())
+    )
     own = EndpointConfig(
         role=role,
         address=address or "",
@@ -122,32 +128,23 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
         exchange_pattern=exchange,
         transaction=transaction,
         properties=frozen_map(properties),
-        params=frozen_map(params),
+        params=params_map,
         mime_type=mime_type,
         encoding=encoding,
         response_timeout_ms=response_timeout,
         redelivery_policy=redelivery,
+        processors=processors,
+        response_processors=response_processors,
         location=loc,
     )
     if ref is not None:
         glob = _global(ctx, ref, loc)
         own = merge_with_global(own, glob, explicit_address=address is not None)
         chains = _inherit_chains(chains, ctx.collector.endpoint_chains.get(ref, EndpointChains()))
+        processors, response_processors = _processor_lists(chains, own.params, loc)
+        own = replace(own, processors=processors, response_processors=response_processors)
     if role == "global" and name:
         ctx.collector.endpoint_chains[name] = chains
-    own = replace(
-        own,
-        processors=(
-            *chains.nested,
-            *_uri_transformers(own.params.get("transformers"), chains.nested, loc),
-            *chains.refs,
-        ),
-        response_processors=(
-            *chains.response_nested,
-            *_uri_transformers(own.params.get("responseTransformers"), chains.response_nested, loc),
-            *chains.response_refs,
-        ),
-    )
     if ns == VM_NS and own.scheme != "vm":
         raise ConfigError(
             f"a vm: endpoint cannot use the address scheme '{own.scheme}' ({own.address})", loc
@@ -155,6 +152,24 @@ def parse_endpoint(ctx: ParseContext, el: etree._Element, role: str) -> Endpoint
     if own.scheme != "vm":
         ctx.note_unsupported(label, f"transport scheme '{own.scheme}' is not bundled (only vm)", el)
     return own
+
+
+def _processor_lists(
+    chains: EndpointChains, params: Mapping[str, str], loc: SourceLocation
+) -> tuple[tuple[ProcessorConfig, ...], tuple[ProcessorConfig, ...]]:
+    """The endpoint's processors and response processors, in the order Mule runs them."""
+    return (
+        (
+            *chains.nested,
+            *_uri_transformers(params.get("transformers"), chains.nested, loc),
+            *chains.refs,
+        ),
+        (
+            *chains.response_nested,
+            *_uri_transformers(params.get("responseTransformers"), chains.response_nested, loc),
+            *chains.response_refs,
+        ),
+    )
 
 
 def _inherit_chains(own: EndpointChains, glob: EndpointChains) -> EndpointChains:

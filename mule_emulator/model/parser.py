@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +117,12 @@ def build_resolver(
 ) -> PlaceholderResolver:
     """Phase 0: the placeholder chain (system properties, global properties, files,
     then the built-in JVM/Mule properties)."""
-    builtins = builtin_properties(
-        app_name or Path(documents[0].file).stem, Path(documents[0].file).parent.resolve()
-    )
+
+    @lru_cache(maxsize=1)
+    def builtins() -> dict[str, str]:
+        first = Path(documents[0].file)
+        return builtin_properties(app_name or first.stem, first.parent.resolve())
+
     system = dict(properties or {})
     global_props: dict[str, str] = {}
     placeholders: list[tuple[Document, etree._Element]] = []

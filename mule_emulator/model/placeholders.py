@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mule_emulator.errors import ConfigError, SourceLocation
@@ -106,17 +106,27 @@ class PlaceholderResolver:
         self,
         maps: Sequence[Mapping[str, str]] = (),
         ignore_unresolvable: bool = False,
-        builtins: Mapping[str, str] | None = None,
+        builtins: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self._maps = tuple(maps)
-        self._builtins = dict(builtins or {})
+        # The built-in fallbacks may be given as a function: most configs never fall back
+        # to them, and working them out costs file-system calls (the app's home folder).
+        self._builtin_source = builtins
+        self._builtins: dict[str, str] | None = None
         self.ignore_unresolvable = ignore_unresolvable
 
     def lookup(self, key: str) -> str | None:
-        for values in (*self._maps, self._builtins):
+        for values in self._maps:
             if key in values:
                 return values[key]
-        return None
+        return self.builtins().get(key)
+
+    def builtins(self) -> dict[str, str]:
+        """The built-in JVM/Mule fallback properties (worked out on first use)."""
+        if self._builtins is None:
+            source = self._builtin_source
+            self._builtins = dict((source() if callable(source) else source) or {})
+        return self._builtins
 
     def effective(self) -> dict[str, str]:
         """Every configured property with the value a placeholder would see (the
