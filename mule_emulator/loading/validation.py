@@ -631,11 +631,14 @@ class _Mapper:
 _IGNORED_DECLARATIONS = frozenset({XSI_NS, DOC_NS, "http://www.w3.org/XML/1998/namespace"})
 
 
-def _declares_foreign(root: etree._Element, catalog: Catalog) -> bool:
-    """True when the root declares a namespace mule-emu neither bundles nor ignores."""
+def _uses_foreign(root: etree._Element, catalog: Catalog) -> bool:
+    """True when an element of a namespace the root declares, and mule-emu neither bundles
+    nor ignores, is used (configs often declare namespaces they never use)."""
     bundled = catalog.bundled_uris()
     return any(
-        uri not in bundled and uri not in _IGNORED_DECLARATIONS for uri in root.nsmap.values()
+        next(root.iter(f"{{{uri}}}*"), None) is not None
+        for uri in set(root.nsmap.values())
+        if uri not in bundled and uri not in _IGNORED_DECLARATIONS
     )
 
 
@@ -666,10 +669,10 @@ def validate_document(doc: Document) -> list[Problem]:
         )
         return problems
     schema = compiled.schema
-    # Fast path: a document that declares no foreign namespace on its root is validated as
-    # it stands; only when that fails (or foreign namespaces are declared) is the slower
-    # copy-and-placeholder preparation done.
-    if not _declares_foreign(root, catalog):
+    # Fast path: a document that uses no foreign namespace declared on its root is
+    # validated as it stands; only when that fails (or foreign elements are used) is the
+    # slower copy-and-placeholder preparation done.
+    if not _uses_foreign(root, catalog):
         with _SCHEMA_LOCK:
             valid = schema.validate(doc.tree)
         if valid:

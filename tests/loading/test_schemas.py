@@ -404,6 +404,26 @@ def test_unbundled_elements_are_warned_once_each_and_the_rest_is_checked() -> No
     assert errors(problems) == []
 
 
+def test_declared_but_unused_unbundled_namespaces_change_nothing() -> None:
+    # Validated as they stand (no copy): no warning, and errors are still found.
+    assert check('<flow name="f"><logger/></flow>', FOREIGN_HEADER) == []
+    body = f"""
+  <flow name="f">
+    <vm:outbound-endpoint path="a" exchange-pattern="sometimes"/>{MARK}
+  </flow>"""
+    text = config(body, FOREIGN_HEADER)
+    (p,) = validate_document(parse_bytes(text, "case.xml"))
+    assert (p.rule, p.line) == ("xsd-bad-attribute-value", marked_line(text))
+
+
+def test_an_unbundled_element_where_any_element_may_stand_is_still_reported() -> None:
+    # <annotations> takes any element, so the document is valid as it stands; the
+    # element is still reported as not checked.
+    body = '<flow name="f"><annotations><jms:note/></annotations><logger/></flow>'
+    problems = check(body, FOREIGN_HEADER)
+    assert [p.rule for p in problems] == ["unchecked-namespace"]
+
+
 def test_errors_next_to_unbundled_elements_are_still_found() -> None:
     body = f"""
   <flow name="f">
