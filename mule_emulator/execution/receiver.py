@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mule_emulator import tracing
 from mule_emulator.errors import QueueClosedError
 from mule_emulator.execution.thread_pool import ErrorHandler, ThreadPool
 from mule_emulator.queues.store import QueueStore
@@ -206,19 +207,21 @@ class PollingReceiver(_PollLoops):
         and the failure goes to ``on_error``.
         """
         batch = self.batch_size(self.queue.size())
-        first = self.queue.claim(self.queue_timeout_s, self._stopping)
-        if first is None:
+        if self.queue.persistent and batch and not tracing.current.active:
+            # The first message (waiting queueTimeout) and the batch in one claim, so a
+            # persistent queue syncs their removal once instead of once per message.
+            # (A trace shows the depth each take leaves, so it takes them one by one.)
+            messages = self.queue.claim_batch(1 + batch, self.queue_timeout_s, self._stopping)
+            if len(messages) > 1 and self.rebuild is not None:
+                rebuild = self.rebuild
+                messages[1:] = [rebuild(more) for more in messages[1:]]
+            if self.on_take is not None:
+                for message in messages:
+                    self.on_take(message)
+        else:
+            messages = self._claim_one_by_one(batch)
+        if not messages:
             return 0
-        messages = [first]
-        if self.on_take is not None:  # trace hook: each take, with the depth it leaves
-            self.on_take(first)
-        for _ in range(batch):
-            more = self.queue.claim(0)
-            if more is None:
-                break
-            messages.append(self.rebuild(more) if self.rebuild else more)
-            if self.on_take is not None:  # trace hook
-                self.on_take(messages[-1])
         handed = 0
         try:
             for message in messages:
@@ -232,6 +235,24 @@ class PollingReceiver(_PollLoops):
             for _ in range(len(messages) - handed):
                 self.queue.release_claim()
         return len(messages)
+
+    def _claim_one_by_one(self, batch: int) -> list[Any]:
+        """The first claim (waiting queueTimeout) and up to ``batch`` more, telling
+        ``on_take`` about each as it is taken (with the depth it leaves)."""
+        first = self.queue.claim(self.queue_timeout_s, self._stopping)
+        if first is None:
+            return []
+        messages = [first]
+        if self.on_take is not None:  # trace hook
+            self.on_take(first)
+        for _ in range(batch):
+            more = self.queue.claim(0)
+            if more is None:
+                break
+            messages.append(self.rebuild(more) if self.rebuild else more)
+            if self.on_take is not None:  # trace hook
+                self.on_take(messages[-1])
+        return messages
 
     def _work_item(self, message: Any) -> Callable[[], None]:
         return lambda: self.on_message(message)

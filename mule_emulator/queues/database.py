@@ -214,9 +214,19 @@ class QueueDatabase:
         c = self._conn
         try:
             c.execute("BEGIN IMMEDIATE")
+            # Runs of the same statement (a batch of puts or of removals, across
+            # tickets) go to SQLite as one executemany: one prepared statement, one call.
+            run_sql = ""
+            run: list[Sequence[Any]] = []
             for ticket in batch:
                 for sql, params in ticket.statements:
-                    c.execute(sql, params)
+                    if sql != run_sql:
+                        if run:
+                            c.executemany(run_sql, run)
+                        run_sql, run = sql, []
+                    run.append(params)
+            if run:
+                c.executemany(run_sql, run)
             c.execute("COMMIT")
             return None
         except sqlite3.Error as exc:

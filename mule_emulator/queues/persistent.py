@@ -419,34 +419,47 @@ class PersistentQueueStore(QueueStore):
             if self._takers:
                 self._not_empty.notify(len(records))
 
-    def take_batch(self, limit: int) -> list[Any]:
+    def _take_many(
+        self, limit: int, timeout: float | None, until: threading.Event | None, claim: bool
+    ) -> list[Any]:
+        """Pop up to ``limit`` records (waiting up to ``timeout`` for the first), make
+        their removal durable in one synced change, then hand out the decoded copies.
+        Records that cannot be decoded are set aside (and their claims released)."""
+        if limit <= 0:
+            return []
         with self._lock:
-            records = [self._items.popleft() for _ in range(min(limit, len(self._items)))]
-            if not records:
+            if not self._items and not self._wait_for_item(timeout, until):
                 return []
-            self._removing += len(records)
-            self._processed += len(records)
+            items = self._items
+            records = [items.popleft() for _ in range(min(limit, len(items)))]
+            n = len(records)
+            self._removing += n
+            self._processed += n
+            if claim:
+                self._claimed += n
             self._changes += 1
             if self._putters:
-                self._not_full.notify(len(records))
+                self._not_full.notify(n)
         decoded = [self._decode(r) for r in records]
+        deletes: list[Statement] = [
+            (_DELETE, (self.name, pos))
+            for (pos, _), (_, ok) in zip(records, decoded, strict=True)
+            if ok
+        ]
         try:
-            self._db.execute(
-                [
-                    (_DELETE, (self.name, pos))
-                    for (pos, _), (_, ok) in zip(records, decoded, strict=True)
-                    if ok
-                ]
-            )
+            if deletes:
+                self._db.execute(deletes)
         except StoreBrokenError as exc:
-            self._undo_takes(records, claimed=False)
+            self._undo_takes(records, claimed=claim)
             raise StoreBrokenError(f"Queue '{self.name}': {exc}") from exc
         finally:
             with self._lock:
-                self._removing -= len(records)
+                self._removing -= n
         for record, (_, ok) in zip(records, decoded, strict=True):
             if not ok:
                 self._set_aside(record[0], record[1], "it cannot be decoded")
+                if claim:
+                    self.release_claim()
         return [item for item, ok in decoded if ok]
 
     # ------------------------------------------------------------ transactions

@@ -257,17 +257,38 @@ class QueueStore(ABC):
             quiet = self._size() == 0 and self._claimed == 0 and self._in_flight == 0
             return quiet, self._changes
 
-    def take_batch(self, limit: int) -> list[Any]:
-        """Take up to ``limit`` items that are already queued, without waiting."""
-        out: list[Any] = []
+    def take_batch(
+        self, limit: int, timeout: float | None = 0, until: threading.Event | None = None
+    ) -> list[Any]:
+        """Take up to ``limit`` items; when none is queued, wait up to ``timeout`` for the
+        first (0, the default: do not wait). ``until`` as in ``claim``."""
+        return self._take_many(limit, timeout, until, claim=False)
+
+    def claim_batch(
+        self, limit: int, timeout: float | None = None, until: threading.Event | None = None
+    ) -> list[Any]:
+        """``take_batch`` whose items are claimed (see ``claim``): a poller that hands
+        several items on gets them with one lock round (a persistent store: with one
+        synced removal); ``release_claim()`` once per item."""
+        return self._take_many(limit, timeout, until, claim=True)
+
+    def _take_many(
+        self, limit: int, timeout: float | None, until: threading.Event | None, claim: bool
+    ) -> list[Any]:
+        if limit <= 0:
+            return []
         with self._lock:
-            while len(out) < limit and self._size() > 0:
-                out.append(self._pop())
-            if out:
-                self._processed += len(out)
-                self._changes += 1
-                if self._putters:
-                    self._not_full.notify(len(out))
+            if not self._size() and not self._wait_for_item(timeout, until):
+                return []
+            pop = self._pop
+            n = min(limit, self._size())
+            out = [pop() for _ in range(n)]
+            self._processed += n
+            self._changes += 1
+            if claim:
+                self._claimed += n
+            if self._putters:
+                self._not_full.notify(n)
         return out
 
     def size(self) -> int:

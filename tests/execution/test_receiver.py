@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from mule_emulator.execution.receiver import (
 )
 from mule_emulator.execution.thread_pool import ThreadPool
 from mule_emulator.queues.memory import MemoryQueueStore
+from mule_emulator.queues.persistent import PersistentQueueStore
 
 MakePool = Callable[..., ThreadPool]
 Until = Callable[..., bool]
@@ -47,6 +49,33 @@ def test_batch_size(available: int, max_threads: int, batch: int) -> None:
 )
 def test_transacted_worker_count(n: int, multiple: bool, threading_: bool, count: int) -> None:
     assert transacted_worker_count(n, multiple, threading_) == count
+
+
+def test_a_persistent_batch_is_removed_with_one_sync(make_pool: MakePool, tmp_path: Path) -> None:
+    q = PersistentQueueStore("in", 0, tmp_path)
+    try:
+        for i in range(10):
+            q.put(i)
+        seen: list[int] = []
+        lock = threading.Lock()
+
+        def on_message(m: int) -> None:
+            with lock:
+                seen.append(m)
+
+        pool = make_pool("vm.receiver")
+        r = PollingReceiver("in", q, pool, on_message, queue_timeout_s=0.01)
+        before = q._db.rounds
+        assert r.poll_once() == 8  # R3 as on a memory queue: the first and 7 more
+        assert q._db.rounds - before == 1
+        assert pool.wait_idle(5)
+        assert sorted(seen) == list(range(8))
+        assert q.quiescence()[0] is False and q.size() == 2  # every claim released
+        assert r.poll_once() == 2
+        assert pool.wait_idle(5)
+        assert q.quiescence()[0] is True
+    finally:
+        q.close()
 
 
 def test_poll_once_takes_the_first_message_plus_a_batch(make_pool: MakePool) -> None:

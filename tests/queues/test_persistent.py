@@ -381,6 +381,35 @@ def test_a_read_only_database_fails_puts_and_takes_clearly(open_store: Open) -> 
 # ----------------------------------------------------------------------------- group commit
 
 
+def test_a_batch_take_removes_its_items_with_one_synced_change(
+    open_store: Open, tmp_path: Path
+) -> None:
+    store = open_store()
+    for i in range(8):
+        store.put(i)
+    db = store._db
+    before = db.rounds
+    assert store.claim_batch(8, 0) == list(range(8))
+    assert db.rounds - before == 1
+    for _ in range(8):
+        store.release_claim()
+    store.close()
+    again = open_store()
+    assert again.size() == 0  # the removal was durable before the items were handed out
+
+
+def test_consecutive_statements_share_one_executemany(tmp_path: Path) -> None:
+    db = QueueDatabase(tmp_path / "m.db")
+    db.execute([("CREATE TABLE t (v INTEGER)", ())])
+    db.execute(
+        [("INSERT INTO t VALUES (?)", (i,)) for i in range(3)]
+        + [("DELETE FROM t WHERE v = ?", (1,))]
+        + [("INSERT INTO t VALUES (?)", (i,)) for i in range(3, 5)]
+    )
+    assert db.query("SELECT v FROM t ORDER BY v") == [(0,), (2,), (3,), (4,)]  # in order
+    db.close()
+
+
 def test_waiting_writers_share_one_commit(tmp_path: Path) -> None:
     db = QueueDatabase(tmp_path / "g.db")
     db.execute([("CREATE TABLE t (v INTEGER)", ())])

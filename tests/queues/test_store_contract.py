@@ -148,6 +148,41 @@ def test_take_batch_takes_what_is_there(make_store: MakeStore) -> None:
     assert q.take_batch(5) == []
 
 
+def test_take_batch_waits_for_a_first_item_then_takes_what_is_there(
+    make_store: MakeStore,
+) -> None:
+    q = make_store()
+    assert q.take_batch(3, 0.01) == []  # nothing came in time
+    waiting = threading.Thread(target=lambda: got.extend(q.take_batch(3, 5.0)))
+    got: list[object] = []
+    waiting.start()
+    q.put("first")
+    waiting.join(5)
+    assert got == ["first"]
+    for i in range(5):
+        q.put(i)
+    assert q.take_batch(3, 5.0) == [0, 1, 2]  # at most the limit, in order
+    assert q.size() == 2
+
+
+def test_claim_batch_claims_every_item_until_released(make_store: MakeStore) -> None:
+    q = make_store()
+    for i in range(4):
+        q.put(i)
+    assert q.claim_batch(3, 0) == [0, 1, 2]
+    assert q.statistics().claimed == 3
+    assert q.statistics().processed == 3
+    for _ in range(2):
+        q.release_claim()
+    assert q.quiescence()[0] is False  # one claimed, one queued
+    q.release_claim()
+    assert q.take(0) == 3
+    assert q.quiescence()[0] is True
+    stopping = threading.Event()
+    stopping.set()
+    assert q.claim_batch(2, 5.0, stopping) == []  # a stopped consumer does not wait
+
+
 def test_purge_drops_everything_and_reports_how_much(make_store: MakeStore) -> None:
     q = make_store()
     for i in range(4):
