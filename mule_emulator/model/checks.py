@@ -72,6 +72,8 @@ _RULE_LIST = (
         "rollback strategy without maxRedeliveryAttempts on a transacted source",
     ),
     Rule("MULE701", ERROR, "two top-level elements share one name"),
+    Rule("MULE801", WARNING, "a ${placeholder} has no value here"),
+    Rule("MULE802", ERROR, "an expression is not valid MEL of the supported subset"),
     Rule("MULE900", NOTE, "content mule-emu can validate but not run"),
     Rule("MULE000", ERROR, "the configuration could not be parsed into an application"),
 )
@@ -634,6 +636,56 @@ def _check_unsupported(config: AppConfig) -> list[Problem]:
     ]
 
 
+# Attributes whose value Mule reads as an expression even without the #[ ] marker (EL-1).
+_EXPRESSION_ATTRIBUTES = frozenset({"expression"})
+
+
+def _check_expressions(config: AppConfig) -> list[Problem]:
+    """MULE802: every expression compiles, as the runtime compiles them at start-up.
+
+    Values holding ``#[`` are read as attribute values (EL-2); a core element's
+    ``expression`` attribute as an expression (EL-1) unless an ``evaluator`` names
+    another language. Content of other expression languages (groovy:, xpath: ...) is a
+    MULE900 note: valid Mule, but not something mule-emu runs.
+    """
+    # Imported here: only configs with expressions pay for the expression compiler.
+    from mule_emulator.errors import ConfigError, UnsupportedError
+    from mule_emulator.expressions import compile_attribute, compile_expression
+
+    problems: list[Problem] = []
+
+    def compile_one(text: str, as_attribute: bool, where: SourceLocation, label: str) -> None:
+        try:
+            if as_attribute:
+                compile_attribute(text, where)
+            else:
+                compile_expression(text, where)
+        except UnsupportedError as exc:
+            problems.append(
+                _problem("MULE900", where, f"{label}: {exc.message} (mule-emu run refuses it)")
+            )
+        except ConfigError as exc:
+            problems.append(_problem("MULE802", where, f'{label}="{text}": {exc.message}'))
+
+    for use in _uses(config):
+        item = use.item
+        if isinstance(item, EndpointConfig):
+            continue
+        for key, value in item.attributes.items():
+            if "#[" in value:
+                compile_one(value, True, item.location, key)
+            elif (
+                key in _EXPRESSION_ATTRIBUTES
+                and item.namespace == CORE_NS
+                and "evaluator" not in item.attributes
+            ):
+                compile_one(value, False, item.location, key)
+    for strategy in _all_strategies(config):
+        if strategy.when:
+            compile_one(strategy.when, False, strategy.location, "when")
+    return problems
+
+
 def check_app(config: AppConfig) -> list[Problem]:
     """Every semantic problem of one application, in a stable order (file, line, rule)."""
     endpoints = _endpoints(config)
@@ -644,6 +696,7 @@ def check_app(config: AppConfig) -> list[Problem]:
         *_check_queue_profiles(config, endpoints),
         *_check_flows(config),
         *_check_unsupported(config),
+        *_check_expressions(config),
     ]
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.file, p.line, p.column, p.rule))

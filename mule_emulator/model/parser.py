@@ -114,6 +114,7 @@ def build_resolver(
     documents: Sequence[Document],
     properties: Mapping[str, str] | None,
     app_name: str = "",
+    unresolved: list[tuple[str, SourceLocation]] | None = None,
 ) -> PlaceholderResolver:
     """Phase 0: the placeholder chain (system properties, global properties, files,
     then the built-in JVM/Mule properties)."""
@@ -161,7 +162,10 @@ def build_resolver(
                 )
         file_maps.append(values)
     return PlaceholderResolver(
-        [system, global_props, *file_maps], ignore_unresolvable, builtins=builtins
+        [system, global_props, *file_maps],
+        ignore_unresolvable,
+        builtins=builtins,
+        unresolved=unresolved,
     )
 
 
@@ -413,14 +417,19 @@ def parse_app(
     documents: Sequence[Document],
     properties: Mapping[str, str] | None = None,
     name: str | None = None,
+    unresolved: list[tuple[str, SourceLocation]] | None = None,
 ) -> AppConfig:
-    """Parse one application from its documents; see the module docstring for phases."""
+    """Parse one application from its documents; see the module docstring for phases.
+
+    ``unresolved``: when a list is given, a ``${key}`` with no value is recorded there
+    (key, where) and left as written instead of raising ``ConfigError``.
+    """
     if not documents:
         raise InputError("no configuration file given")
     for doc in documents:
         _check_root(doc)
     app_name = name or Path(documents[0].file).stem
-    resolver = build_resolver(documents, properties, app_name)
+    resolver = build_resolver(documents, properties, app_name, unresolved)
     collector = AppCollector()
     contexts = [(ParseContext(doc.file, resolver, collector), doc) for doc in documents]
     parts = _AppParts()

@@ -107,8 +107,12 @@ class PlaceholderResolver:
         maps: Sequence[Mapping[str, str]] = (),
         ignore_unresolvable: bool = False,
         builtins: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+        unresolved: list[tuple[str, SourceLocation]] | None = None,
     ) -> None:
         self._maps = tuple(maps)
+        # When a list is given, an unresolvable placeholder is recorded there and left as
+        # written instead of failing (``validate``: the value may come at deployment).
+        self.unresolved = unresolved
         # The built-in fallbacks may be given as a function: most configs never fall back
         # to them, and working them out costs file-system calls (the app's home folder).
         self._builtin_source = builtins
@@ -168,7 +172,9 @@ class PlaceholderResolver:
                     value = default
             if value is not None:
                 out.append(self._parse(value, location, (*visiting, key)))
-            elif self.ignore_unresolvable:
+            elif self.ignore_unresolvable or self.unresolved is not None:
+                if self.unresolved is not None and not self.ignore_unresolvable:
+                    self.unresolved.append((key, location))
                 out.append(text[start : end + len(SUFFIX)])
             else:
                 raise ConfigError(

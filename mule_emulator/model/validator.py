@@ -13,7 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mule_emulator.errors import ConfigError, UnresolvedReferenceError, UnsupportedError
+from mule_emulator.errors import (
+    ConfigError,
+    SourceLocation,
+    UnresolvedReferenceError,
+    UnsupportedError,
+)
 from mule_emulator.loading.document import Document, DocumentRejected, parse_file
 from mule_emulator.loading.problems import ERROR, WARNING, Problem
 from mule_emulator.model.checks import RULES, check_app, check_documents
@@ -90,11 +95,34 @@ def _semantic(
     if any(p.severity == ERROR for p in problems):
         # Duplicate or unresolved names: the parser would stop at the first of them.
         return problems
+    unresolved: list[tuple[str, SourceLocation]] = []
     try:
-        config = parse_app(documents, properties=properties, name=name)
+        config = parse_app(documents, properties=properties, name=name, unresolved=unresolved)
     except ConfigError as exc:
         return problems + _parse_failure(exc, documents[0].file)
-    return problems + check_app(config)
+    return problems + placeholder_warnings(unresolved, documents[0].file) + check_app(config)
+
+
+def placeholder_warnings(
+    unresolved: Sequence[tuple[str, SourceLocation]], fallback_file: str
+) -> list[Problem]:
+    """MULE801: a ``${key}`` with no value here. Mule refuses to start without it, but in
+    CI the value often comes at deployment, so ``validate`` warns and checks the rest."""
+    return [
+        Problem(
+            file=loc.file or fallback_file,
+            line=loc.line,
+            column=loc.column,
+            path=loc.path,
+            rule="MULE801",
+            severity=RULES["MULE801"].severity,
+            message=(
+                f"placeholder ${{{key}}} has no value here; Mule refuses to start unless it "
+                f"is given at deployment (validate with -D {key}=VALUE to check with one)"
+            ),
+        )
+        for key, loc in dict.fromkeys(unresolved)
+    ]
 
 
 def _validate_app(

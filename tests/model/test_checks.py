@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from mule_emulator.errors import SourceLocation
 from mule_emulator.loading.document import parse_bytes, parse_file
 from mule_emulator.loading.problems import ERROR, NOTE, WARNING, Problem
 from mule_emulator.model.checks import RULES, check_app, check_documents
 from mule_emulator.model.parser import parse_app
+from mule_emulator.model.validator import placeholder_warnings
 
 INVALID = Path(__file__).parent / "invalid"
 SEMANTIC = sorted(p for p in INVALID.glob("mule*.xml"))
@@ -38,7 +40,9 @@ def semantic_problems(*docs_text: str | Path) -> list[Problem]:
     problems = check_documents(docs)
     if any(p.severity == ERROR for p in problems):
         return problems
-    return problems + check_app(parse_app(docs))
+    unresolved: list[tuple[str, SourceLocation]] = []
+    config = parse_app(docs, unresolved=unresolved)
+    return problems + placeholder_warnings(unresolved, docs[0].file) + check_app(config)
 
 
 def test_there_are_many_semantic_configs() -> None:
