@@ -17,10 +17,9 @@ reads (inbound), which is what a VM hop does (VM-3).
 from __future__ import annotations
 
 import copy as _copy
-import os
 import pickle
-import random
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,28 +64,9 @@ def is_null(value: Any) -> bool:
     return value is None or value is NULL_PAYLOAD
 
 
-# Message ids come from a private generator seeded from os.urandom (re-seeded in a
-# forked child) rather than uuid.uuid4(): uuid4 reads os.urandom for every id, and that
-# system call releases the GIL, so on a busy engine every new message cost a thread
-# switch. User code seeding the global ``random`` cannot make ids repeat.
-_ID_BITS = random.Random(os.urandom(32)).getrandbits
-_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))  # version nibble, variant bits
-_UUID4_SET = (0x4 << 76) | (0x2 << 62)  # version 4, RFC 4122 variant
-
-
-def _reseed_ids() -> None:
-    global _ID_BITS
-    _ID_BITS = random.Random(os.urandom(32)).getrandbits
-
-
-os.register_at_fork(after_in_child=_reseed_ids)
-
-
 def new_id() -> str:
-    """A fresh message id: a random (version 4) UUID string, as Mule's ``UUID.getUUID()``
-    gives a UUID string."""
-    h = "%032x" % (_ID_BITS(128) & _UUID4_CLEAR | _UUID4_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A fresh message id (a UUID, as Mule's ``UUID.getUUID()``)."""
+    return str(uuid.uuid4())
 
 
 # ----------------------------------------------------------------------------- scopes
