@@ -283,7 +283,7 @@ class PersistentQueueStore(QueueStore):
         body, crc = self._encode(item)
         with self._lock:
             self._check_open()
-            if self.capacity and not self._wait_for_room_with_pending(timeout):
+            if self.capacity and not self._wait_for_room(timeout):
                 self._rejected += 1
                 return False
             pos = self._tail
@@ -310,23 +310,9 @@ class PersistentQueueStore(QueueStore):
             self._pending_puts += 1
         self._write_put(pos, body, crc, count=False)
 
-    def _wait_for_room_with_pending(self, timeout: float | None) -> bool:
-        """Lock held: wait until queued + not-yet-durable puts leave room."""
-        deadline = _deadline(timeout)
-        while len(self._items) + self._pending_puts >= self.capacity:
-            if deadline is None:
-                remaining = None
-            else:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-            self._putters += 1
-            try:
-                self._not_full.wait(remaining)
-            finally:
-                self._putters -= 1
-            self._check_open()
-        return True
+    def _occupied(self) -> int:
+        """Queued items plus puts not yet durable: they already hold their place."""
+        return len(self._items) + self._pending_puts
 
     def _write_put(self, pos: int, body: bytes, crc: int, count: bool = True) -> None:
         try:

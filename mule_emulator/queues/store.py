@@ -131,10 +131,15 @@ class QueueStore(ABC):
             self._after_add()
             return True
 
+    def _occupied(self) -> int:
+        """Lock held: the places counted against capacity. A store whose puts become
+        visible only once durable adds the puts still on their way (persistent.py)."""
+        return self._size()
+
     def _wait_for_room(self, timeout: float | None) -> bool:
         """Lock held, queue full: wait for room; False on timeout, raise when closed."""
         deadline = _deadline(timeout)
-        while self._size() >= self.capacity:
+        while self._occupied() >= self.capacity:
             if deadline is None:
                 remaining = None
             else:
