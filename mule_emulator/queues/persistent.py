@@ -31,7 +31,6 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
-import time
 import uuid
 import zlib
 from collections import deque
@@ -44,7 +43,7 @@ from mule_emulator.errors import StoreBrokenError
 from mule_emulator.queues import codec
 from mule_emulator.queues.data_dir import DataFolder, create_private_file, touch_private_file
 from mule_emulator.queues.database import QueueDatabase, Statement
-from mule_emulator.queues.store import QueueStore, _deadline
+from mule_emulator.queues.store import QueueStore, _deadline, _time_left
 
 log = logging.getLogger("mule.queue.persistent")
 
@@ -358,13 +357,9 @@ class PersistentQueueStore(QueueStore):
         deadline = _deadline(timeout)
         while True:
             with self._lock:
-                if not self._items:
-                    remaining = None
-                    if deadline is not None:
-                        remaining = max(0.0, deadline - time.monotonic())
-                    if not self._wait_for_item(remaining, until):
-                        return None
-                record = self._items.popleft()
+                record = self._pop_record(deadline, until)
+                if record is None:
+                    return None
                 self._removing += 1
                 if claim:
                     self._claimed += 1
@@ -385,6 +380,12 @@ class PersistentQueueStore(QueueStore):
                 return item
             if claim:
                 self.release_claim()
+
+    def _pop_record(self, deadline: float | None, until: threading.Event | None) -> Record | None:
+        """Lock held: the head record, waiting for one until ``deadline``; None if none came."""
+        if not self._items and not self._wait_for_item(_time_left(deadline), until):
+            return None
+        return self._items.popleft()
 
     def _decode(self, record: Record) -> tuple[Any, bool]:
         try:
@@ -463,13 +464,9 @@ class PersistentQueueStore(QueueStore):
         deadline = _deadline(timeout)
         while True:
             with self._lock:
-                if not self._items:
-                    remaining = None
-                    if deadline is not None:
-                        remaining = max(0.0, deadline - time.monotonic())
-                    if not self._wait_for_item(remaining, until):
-                        return None
-                record = self._items.popleft()
+                record = self._pop_record(deadline, until)
+                if record is None:
+                    return None
                 self._in_flight += 1
                 self._after_take()
             item, ok = self._decode(record)

@@ -39,9 +39,15 @@ class QueueStatistics:
 
 
 def _deadline(timeout: float | None) -> float | None:
+    """When a wait of ``timeout`` seconds ends; None waits forever (None or negative)."""
     if timeout is None or timeout < 0:
         return None
     return time.monotonic() + timeout
+
+
+def _time_left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (0 once passed); None for a wait without end."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 class QueueStore(ABC):
@@ -140,12 +146,9 @@ class QueueStore(ABC):
         """Lock held, queue full: wait for room; False on timeout, raise when closed."""
         deadline = _deadline(timeout)
         while self._occupied() >= self.capacity:
-            if deadline is None:
-                remaining = None
-            else:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
+            remaining = _time_left(deadline)
+            if remaining == 0:
+                return False
             self._putters += 1
             try:
                 self._not_full.wait(remaining)
@@ -184,14 +187,9 @@ class QueueStore(ABC):
         """Lock held, queue empty: wait for an item; False on timeout, close or ``until``."""
         deadline = _deadline(timeout)
         while not self._size():
-            if self._closed or (until is not None and until.is_set()):
+            remaining = _time_left(deadline)
+            if self._closed or remaining == 0 or (until is not None and until.is_set()):
                 return False
-            if deadline is None:
-                remaining = None
-            else:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
             self._takers += 1
             try:
                 self._not_empty.wait(remaining)
