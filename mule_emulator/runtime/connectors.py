@@ -34,6 +34,7 @@ from mule_emulator.model.config import ConnectorConfig, ThreadingProfile
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStore
 from mule_emulator.runtime import transactions
+from mule_emulator.runtime.endpoints import attach_session
 from mule_emulator.runtime.message import MuleEvent, MuleMessage
 from mule_emulator.runtime.processors.base import Processor
 
@@ -79,6 +80,7 @@ class VMConnector:
         self._lock = threading.Lock()
         self._settled: set[str] = set()  # paths whose queue exists with our profile
         self._stores: dict[str, QueueStore] = {}
+        self._templates: dict[InboundEndpoint, tuple[Any, transactions.TransactionTemplate]] = {}
 
     # ------------------------------------------------------------------ pools
 
@@ -150,15 +152,17 @@ class VMConnector:
 
     def receiver_for(self, path: str) -> InboundEndpoint | None:
         """Exact address first, then wildcard receivers (VM-9). Only started flows count."""
+        # One dict read is atomic: the exact match needs no lock, only the scan does.
+        exact = self.receivers.get(path)
+        if exact is not None:
+            flow = exact.flow
+            return exact if flow is not None and flow.source_started else None
         with self._lock:
-            exact = self.receivers.get(path)
-            candidates = [exact] if exact is not None else []
-            if not candidates:
-                candidates = [
-                    r
-                    for key, r in self.receivers.items()
-                    if "*" in key and fnmatch.fnmatchcase(path, key)
-                ]
+            candidates = [
+                r
+                for key, r in self.receivers.items()
+                if "*" in key and fnmatch.fnmatchcase(path, key)
+            ]
         for receiver in candidates:
             flow = receiver.flow
             if flow is not None and flow.source_started:
@@ -212,18 +216,21 @@ class VMConnector:
                 f'There is no receiver registered on connector "{self.name}" for endpointUri '
                 f"{endpoint.uri}. Failed to route event via endpoint: {endpoint.uri}"
             )
-        return self.on_call(receiver, message)
+        return self.on_call(receiver, message, owned=True)
 
-    def on_call(self, receiver: InboundEndpoint, message: MuleMessage) -> MuleMessage | None:
-        """VM-7/R9: what a send returns, run inside the receiver's execution template."""
+    def on_call(
+        self, receiver: InboundEndpoint, message: MuleMessage, owned: bool = False
+    ) -> MuleMessage | None:
+        """VM-7/R9: what a send returns, run inside the receiver's execution template.
+        ``owned``: ``message`` was made for this call alone (``InboundEndpoint.create_event``)."""
         flow = receiver.flow
         assert flow is not None
-        template = transactions.main_template(receiver.config.transaction, flow.exception_strategy)
+        template = self._template(receiver, flow.exception_strategy)
         handled: list[bool] = []
 
         def work() -> Any:
             try:
-                return receiver.route(message)
+                return receiver.route(message, owned)
             except MessagingError as error:
                 handled.append(True)
                 raise error
@@ -243,10 +250,20 @@ class VMConnector:
             return None
         return self._reply(result)
 
+    def _template(
+        self, receiver: InboundEndpoint, handler: Any
+    ) -> transactions.TransactionTemplate:
+        """The receiver's main execution template, made once per (receiver, strategy):
+        a template holds only its settings."""
+        found = self._templates.get(receiver)
+        if found is not None and found[0] is handler:
+            return found[1]
+        template = transactions.main_template(receiver.config.transaction, handler)
+        self._templates[receiver] = (handler, template)
+        return template
+
     @staticmethod
     def _reply(event: MuleEvent) -> MuleMessage:
-        from mule_emulator.runtime.endpoints import attach_session
-
         reply = event.message.copy()
         attach_session(reply, event.session)
         return reply

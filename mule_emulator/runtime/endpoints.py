@@ -77,11 +77,15 @@ def check_mime_type(message: MuleMessage, props: Any, expected: str | None) -> N
         )
 
 
-def rebuild_session(message: MuleMessage) -> MuleSession:
-    """The session a receiver rebuilds from the inbound ``MULE_SESSION`` (M-6)."""
+def rebuild_session(message: MuleMessage, owned: bool = False) -> MuleSession:
+    """The session a receiver rebuilds from the inbound ``MULE_SESSION`` (M-6).
+
+    ``owned``: the carried session is this receiver's alone (a send's request, made for
+    this call and never queued or redelivered), so it is taken as it is: it was already
+    serialised once when the sender attached it."""
     carried = message.inbound.pop(MULE_SESSION, None)
     if isinstance(carried, MuleSession):
-        return carried.serialized_copy()
+        return carried if owned else carried.serialized_copy()
     return MuleSession()
 
 
@@ -91,21 +95,20 @@ def attach_session(message: MuleMessage, session: MuleSession) -> None:
 
 
 class EndpointAddress:
-    """What an inbound and an outbound endpoint read alike from their config."""
+    """What an inbound and an outbound endpoint read alike from their config, worked
+    out once when the endpoint is built (the config is frozen): the message path reads
+    plain attributes instead of recomputing them per message."""
 
     config: EndpointConfig
+    path: str
+    uri: str
+    one_way: bool
 
-    @property
-    def path(self) -> str:
-        return self.config.path
-
-    @property
-    def uri(self) -> str:
-        return endpoint_uri(self.config)
-
-    @property
-    def one_way(self) -> bool:
-        return self.config.one_way
+    def _set_address(self, config: EndpointConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.uri = endpoint_uri(config)
+        self.one_way = config.one_way
 
 
 class InboundEndpoint(EndpointAddress):
@@ -119,7 +122,7 @@ class InboundEndpoint(EndpointAddress):
         response_processors: Sequence[Processor] = (),
         name: str | None = None,
     ) -> None:
-        self.config = config
+        self._set_address(config)
         self.connector = connector
         self.processors = tuple(processors)
         self.response_processors = tuple(response_processors)
@@ -127,42 +130,48 @@ class InboundEndpoint(EndpointAddress):
         self.flow: Flow | None = None
         # X5/P-29: set by redelivery.install (issue 7); wraps the request chain and flow.
         self.redelivery_policy: Any = None
+        tx = config.transaction
+        self.transacted = tx is not None and tx.transacted
+        self.exchange_pattern = config.effective_exchange_pattern
+        # The connector's inbound transformers followed by ours, rebuilt only when the
+        # connector's tuple is replaced (it is set after the endpoints are built).
+        self._chain_key: tuple[Processor, ...] | None = None
+        self._chain: tuple[Processor, ...] = ()
 
-    @property
-    def transacted(self) -> bool:
-        tx = self.config.transaction
-        return tx is not None and tx.transacted
+    def create_event(self, message: MuleMessage, owned: bool = False) -> MuleEvent:
+        """VM-5/R8: a fresh event for the flow from a message that crossed a hop.
 
-    def create_event(self, message: MuleMessage) -> MuleEvent:
-        """VM-5/R8: a fresh event for the flow from a message that crossed a hop."""
+        The message is copied first (a queued message may be delivered again after a
+        rollback) unless ``owned``: a send's request, made for this call alone."""
         flow = self.flow
-        msg = message.copy()
-        session = rebuild_session(msg)
-        msg.inbound.pop(ROOT_MESSAGE_ID, None)
-        force_sync = str(msg.inbound.get(MULE_FORCE_SYNC, "")).lower() == "true"
+        msg = message if owned else message.copy()
+        inbound = msg.inbound
+        session = rebuild_session(msg, owned)
+        inbound.pop(ROOT_MESSAGE_ID, None)
         synchronous = (
             self.transacted
-            or (flow is not None and flow.strategy_is_synchronous)
             or not self.one_way
-            or force_sync
+            or (flow is not None and flow.strategy_is_synchronous)
+            or str(inbound.get(MULE_FORCE_SYNC, "")).lower() == "true"
         )
         return MuleEvent(
             msg,
             flow=flow,
             session=session,
-            exchange_pattern=self.config.effective_exchange_pattern,
+            exchange_pattern=self.exchange_pattern,
             synchronous=synchronous,
             transacted=self.transacted,
-            replyto=msg.inbound.get(REPLY_TO),  # the reply-to destination (P-26)
+            replyto=inbound.get(REPLY_TO),  # the reply-to destination (P-26)
             endpoint=self.uri,
         )
 
-    def route(self, message: MuleMessage) -> ProcessResult:
+    def route(self, message: MuleMessage, owned: bool = False) -> ProcessResult:
         """Run the request chain and the flow for one message; then, request-response,
-        the response processors. Raises ``MessagingError`` on failure."""
+        the response processors. Raises ``MessagingError`` on failure. ``owned``: see
+        ``create_event``."""
         if self.flow is None:
             raise LifecycleError(f"No flow listens on {self.uri}")
-        event = self.create_event(message)
+        event = self.create_event(message, owned)
         return self.route_event(event)
 
     def route_event(self, event: MuleEvent) -> ProcessResult:
@@ -187,7 +196,11 @@ class InboundEndpoint(EndpointAddress):
     def _request_chain(self, event: MuleEvent) -> ProcessResult:
         flow = self.flow
         assert flow is not None
-        chain = (*self.connector.inbound_transformers, *self.processors)
+        transformers = self.connector.inbound_transformers
+        if transformers is not self._chain_key:
+            self._chain = (*transformers, *self.processors)
+            self._chain_key = transformers
+        chain = self._chain
         result = run_chain(chain, event) if chain else event
         if not isinstance(result, MuleEvent):
             return result
@@ -210,17 +223,28 @@ class OutboundEndpoint(EndpointAddress, Processor):
         response_processors: Sequence[Processor] = (),
         properties: dict[str, Any] | None = None,
     ) -> None:
-        self.config = config
+        self._set_address(config)
         self.connector = connector
         self.processors = tuple(processors)
         self.response_processors = tuple(response_processors)
         self.properties = dict(properties if properties is not None else config.properties)
         self.location = config.location
+        # P-1: only a one-way endpoint may return VoidMuleEvent, so only before one
+        # does the chain keep a copy of the event (as Mule's executor asks the
+        # endpoint's exchange pattern).
+        self.may_return_void = self.one_way
+        tx = config.transaction
+        # T2: no <transaction> (or INDIFFERENT) changes nothing; decided once here.
+        self._plain = tx is None or tx.action == "INDIFFERENT"
+        self._chain_key: tuple[Processor, ...] | None = None
+        self._chain: tuple[Processor, ...] = ()
 
     def children(self) -> Sequence[Processor]:
         return (*self.processors, *self.response_processors)
 
     def process(self, event: MuleEvent) -> ProcessResult:
+        if self._plain:
+            return self._process(event)
         # T2: the endpoint's own transaction action wraps its work (issue 7 wiring;
         # the logic lives in transactions.py).
         return transactions.run_outbound(self.config.transaction, lambda: self._process(event))
@@ -230,9 +254,13 @@ class OutboundEndpoint(EndpointAddress, Processor):
         if not connector.started:
             raise LifecycleError(f'Cannot process event as "{connector.name}" is stopped')
         # M-4: endpoint properties go to the invocation scope.
-        for key, value in self.properties.items():
-            event.flow_vars[key] = value
-        chain = (*self.processors, *connector.outbound_transformers)
+        if self.properties:
+            event.flow_vars.update(self.properties)
+        transformers = connector.outbound_transformers
+        if transformers is not self._chain_key:
+            self._chain = (*self.processors, *transformers)
+            self._chain_key = transformers
+        chain = self._chain
         result = run_chain(chain, event) if chain else event
         if not isinstance(result, MuleEvent):
             return result
@@ -246,12 +274,14 @@ class OutboundEndpoint(EndpointAddress, Processor):
 
     def outbound_message(self, event: MuleEvent) -> MuleMessage:
         """What crosses the hop (R7): the inbound copy of the message, with the
-        session and endpoint properties attached."""
-        msg = event.message.copy()
-        msg.outbound[MULE_ENDPOINT] = self.uri
-        msg.outbound[ROOT_MESSAGE_ID] = msg.root_id
-        attach_session(msg, event.session)
-        return msg.to_inbound()
+        session and endpoint properties attached (M-4) to what becomes its inbound
+        scope; the caller's message is left as it was."""
+        msg = event.message.to_inbound()
+        inbound = msg.inbound
+        inbound[MULE_ENDPOINT] = self.uri
+        inbound[ROOT_MESSAGE_ID] = msg.root_id
+        inbound[MULE_SESSION] = event.session.serialized_copy()
+        return msg
 
     def send(self, event: MuleEvent) -> ProcessResult:
         """E5, R8: call the listening flow in this thread; the reply becomes our message."""
@@ -259,11 +289,13 @@ class OutboundEndpoint(EndpointAddress, Processor):
         reply = self.connector.send(self, request, event)
         if reply is None:
             return None
-        reply_message = reply.copy()
-        carried = reply_message.outbound.get(MULE_SESSION)
+        # The reply is the connector's own copy of the callee's message: turned
+        # inbound in place, no further copy.
+        carried = reply.outbound.get(MULE_SESSION)
         if isinstance(carried, MuleSession):
             event.session.merge(carried.serialized_copy())
-        result = event.with_message(reply_message.to_inbound())
+        reply.turn_inbound()
+        result = event.with_message(reply)
         if self.response_processors:
             return run_chain(self.response_processors, result)
         return result

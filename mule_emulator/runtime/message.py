@@ -95,24 +95,42 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
 
     Stored as a plain dict under the case last written: a lookup with that spelling is
     one dict access; any other spelling scans the (few) keys. No per-entry tuple and no
-    folded copy of each name: a message waiting on a queue stays small. An empty scope
+    folded copy of each name: a message waiting on a queue stays small.
+
+    Copies are copy-on-write: ``copy()`` shares the dict and marks both scopes shared;
+    the first write to either takes its own dict first, so a change made through one
+    scope is never seen through the other (the M-3 copies at transport barriers). Most
+    copies taken on the message path (the P-1 copy before a processor, the copies
+    around a hop) are never written, so they cost no dict copy at all. An empty scope
     shares one empty dict until its first write.
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_shared")
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._data: dict[str, Any] = _EMPTY
+        # True while ``_data`` may be read through another scope: write to a copy first.
+        self._shared = True
         if values:
             for key, value in values.items():
                 self[key] = value
 
+    def _own(self) -> dict[str, Any]:
+        """The dict to write to: this scope's own (copied first while shared)."""
+        if self._shared:
+            self._data = dict(self._data)
+            self._shared = False
+        return self._data
+
     def _spelling(self, key: str) -> str | None:
         """The stored spelling of ``key``, or None when absent."""
-        if key in self._data:
+        data = self._data
+        if key in data:
             return key
+        if not data:
+            return None
         folded = _fold(key)
-        for stored in self._data:
+        for stored in data:
             if _fold(stored) == folded:
                 return stored
         return None
@@ -127,25 +145,32 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
             return self._data[stored]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        data = self._data
-        if key in data:
-            data[key] = value
+        if key in self._data:
+            self._own()[key] = value
             return
-        stored = self._spelling(key) if data else None
-        if data is _EMPTY:
-            data = self._data = {}
+        stored = self._spelling(key)
         if stored is None:
-            data[key] = value
+            self._own()[key] = value
         else:  # another spelling: take the new case, keep the position
             self._data = {
-                (key if k == stored else k): (value if k == stored else v) for k, v in data.items()
+                (key if k == stored else k): (value if k == stored else v)
+                for k, v in self._data.items()
             }
+            self._shared = False
 
     def __delitem__(self, key: str) -> None:
         stored = self._spelling(key)
         if stored is None:
             raise KeyError(key)
-        del self._data[stored]
+        del self._own()[stored]
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        stored = self._spelling(key)
+        if stored is None:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        return self._own().pop(stored)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -164,8 +189,10 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
         return default if stored is None else data[stored]
 
     def copy(self) -> CaseInsensitiveDict:
+        """A scope with the same entries; the dict is shared until either is written."""
         other = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
-        other._data = self._data.copy() if self._data else _EMPTY
+        other._data = self._data
+        other._shared = self._shared = True
         return other
 
     def __repr__(self) -> str:
@@ -393,13 +420,27 @@ class MuleMessage:
     def to_inbound(self) -> MuleMessage:
         """What the receiver of this message sees (VM-3, R7): same id and payload,
         inbound ← this outbound, outbound cleared, attachments likewise."""
-        other = self.copy()
+        other = MuleMessage.__new__(MuleMessage)
+        other.payload = self.payload
+        other.id = self.id
+        other.root_id = self.root_id
         other.inbound = self.outbound.copy()
         other.outbound = CaseInsensitiveDict()
         found = self._outbound_attachments
         other._inbound_attachments = dict(found) if found else None
         other._outbound_attachments = None
+        other.exception_payload = self.exception_payload
+        other.mime_type = self.mime_type
+        other.encoding = self.encoding
         return other
+
+    def turn_inbound(self) -> None:
+        """``to_inbound`` in place, for a message nobody else holds (a reply copy):
+        the same result without copying it once more."""
+        self.inbound = self.outbound
+        self.outbound = CaseInsensitiveDict()
+        self._inbound_attachments = self._outbound_attachments or None
+        self._outbound_attachments = None
 
     def __repr__(self) -> str:
         return f"MuleMessage(id={self.id!r}, payload={self.payload!r})"
@@ -443,8 +484,11 @@ class MuleSession:
     def serialized_copy(self) -> MuleSession:
         """The session as a receiver rebuilds it from ``MULE_SESSION``: non-serializable
         values are dropped, the rest are deep copies (Java serialisation semantics)."""
+        found = self._vars
+        if not found:  # most sessions crossing a hop are empty
+            return MuleSession()
         kept: dict[str, Any] = {}
-        for key, value in (self._vars or {}).items():
+        for key, value in found.items():
             if _serializable(value):
                 kept[key] = pickle.loads(pickle.dumps(value))
         return MuleSession(kept)
@@ -454,7 +498,12 @@ class MuleSession:
         keep our non-serializable ones, then add the callee's."""
         if other is None or other is self:
             return
-        self.vars = {k: v for k, v in self.vars.items() if not _serializable(v)}
+        mine = self._vars
+        if not mine:  # nothing of ours to drop or keep: the callee's values
+            theirs = other._vars
+            self._vars = dict(theirs) if theirs else None
+            return
+        self.vars = {k: v for k, v in mine.items() if not _serializable(v)}
         self.vars.update(other.vars)
 
     def __repr__(self) -> str:

@@ -26,10 +26,11 @@ class Processor:
     """A message processor. Subclasses override ``process``.
 
     ``may_return_void`` follows P-1: only components, transformers and message filters
-    are known never to return VoidMuleEvent, so the chain takes no copy before them.
+    are known never to return VoidMuleEvent, so the chain takes no copy before them
+    (an instance may say so too: a request-response outbound endpoint).
     """
 
-    may_return_void: ClassVar[bool] = True
+    may_return_void: bool = True
     #: Mule's element name, for messages and views ("logger", "vm:outbound-endpoint").
     kind: ClassVar[str] = "processor"
 
