@@ -17,10 +17,16 @@ Idle threads above core die after ``threadTTL``. ``doThreading=false`` runs ever
 inline. A task's exception never escapes a worker: it goes to ``on_error``.
 
 Hand-off (performance): an idle worker parks on a lock of its own and sits on a LIFO
-stack of idle workers; a submitter pops one, gives it the task and releases that one
-lock. That wakes exactly the worker that will run the task (no ``Condition`` herd),
-and the woken worker never contends for the pool lock to fetch its task. Conditions
-are only notified when somebody waits on them.
+stack of idle workers (no ``Condition`` herd). A task accepted by the hand-off waits in
+the pool's deque, reserved for the idle workers, and at most one worker is being woken
+at a time: the woken worker takes the head and, if more is waiting, wakes the next one
+before it runs its task, while a worker that finishes takes the next waiting task
+without parking. So a burst of tasks costs a few thread wake-ups instead of one per
+task (under the GIL a wake-up is the dearest part of a hand-off), and yet every task
+accepted while threads were idle gets a thread of its own as soon as the tasks before
+it block. Acceptance is unchanged: the hand-off accepts a task only while fewer tasks
+wait than idle (parked or waking) workers, so the executor rules and the exhausted
+actions see the same pool. Conditions are only notified when somebody waits on them.
 """
 
 from __future__ import annotations
@@ -95,12 +101,12 @@ class _Worker:
     """One worker thread's parking place: its lock is held while it waits for work, and
     whoever gives it a task (or tells it to re-check) releases the lock."""
 
-    __slots__ = ("park", "task", "thread")
+    __slots__ = ("park", "thread", "woken")
 
     def __init__(self) -> None:
         self.park = threading.Lock()
         self.park.acquire()
-        self.task: _Entry | None = None
+        self.woken = False  # unparked and counted in the pool's ``_waking``
         self.thread: threading.Thread | None = None
 
 
@@ -139,9 +145,12 @@ class ThreadPool:
         self._done = threading.Condition(self._lock)  # pending reached 0 / a worker left
         self._room_waiters = 0
         self._done_waiters = 0
-        self._queue: deque[_Entry] = deque()  # the buffer (maxBufferSize > 0 only)
+        # Accepted tasks no worker has taken yet: the first ones are hand-offs reserved
+        # for the parked and waking workers, any beyond them are the buffer.
+        self._queue: deque[_Entry] = deque()
         self._workers: set[threading.Thread] = set()
         self._idle: list[_Worker] = []  # parked workers, the most recently parked last
+        self._waking = 0  # workers unparked that have not yet looked at the queue
         self._seq = 0
         self._running = 0  # tasks executing on workers
         self._pending = 0  # accepted and not finished, wherever they run
@@ -224,23 +233,30 @@ class ThreadPool:
         return False
 
     def _offer_locked(self, entry: _Entry) -> bool:
-        """Step 2: the buffer, or a hand-off to a thread that is waiting for work.
+        """Step 2: a hand-off to a thread that is waiting for work, or the buffer.
 
-        A parked worker exists only while the buffer is empty (a worker parks only
-        after finding it empty, and a buffered task goes to a parked worker at once),
-        so giving the task straight to that worker keeps the executor's FIFO order.
+        Each waiting task is matched with an idle (parked or waking) worker first and
+        with a buffer slot after that, so the queue accepts a task exactly when Java's
+        hand-off or bounded buffer would. The task waits in FIFO order either way.
         """
-        idle = self._idle
-        if idle:
-            worker = idle.pop()
-            worker.task = entry
-            self._started_locked()
-            worker.park.release()
-            return True
-        if not self.buffer_capacity or len(self._queue) >= self.buffer_capacity:
+        queue = self._queue
+        if len(queue) >= len(self._idle) + self._waking + self.buffer_capacity:
             return False
-        self._queue.append(entry)
+        queue.append(entry)
+        if not self._waking and self._idle:
+            self._wake_one_locked()
         return True
+
+    def _wake_one_locked(self) -> None:
+        """Unpark the most recently parked worker to take the head of the queue."""
+        worker = self._idle.pop()
+        worker.woken = True
+        self._waking += 1
+        worker.park.release()
+
+    def _covered_locked(self) -> int:
+        """How many waiting tasks are hand-offs to idle workers (the rest are buffered)."""
+        return min(len(self._queue), len(self._idle) + self._waking)
 
     def _room_wait_locked(self, timeout: float | None) -> None:
         self._room_waiters += 1
@@ -283,8 +299,10 @@ class ThreadPool:
             if self._shutdown:  # DiscardOldestPolicy drops the task of a shut-down pool
                 self._discarded += 1
                 return
-            if self._queue:
-                _, counted = self._queue.popleft()
+            covered = self._covered_locked()
+            if len(self._queue) > covered:  # the oldest buffered task (not a hand-off)
+                _, counted = self._queue[covered]
+                del self._queue[covered]
                 self._discarded += 1
                 if counted:
                     self._pending -= 1
@@ -365,40 +383,41 @@ class ThreadPool:
         the pool in the same critical section as it decides to end, so the thread count
         is never stale.
         """
-        me = threading.current_thread()
+        lock = self._lock
         timed_out = False
-        while True:
-            with self._lock:
-                if self._queue:
-                    entry = self._queue.popleft()
+        with lock:
+            while True:
+                if worker.woken:
+                    worker.woken = False
+                    self._waking -= 1
+                queue = self._queue
+                if queue:
+                    entry = queue.popleft()
                     self._started_locked()
-                    self._room_freed_locked()
+                    if queue and not self._waking and self._idle:
+                        self._wake_one_locked()  # the next waiting task gets its thread
                     return entry
                 timed = len(self._workers) > self.core_threads
                 if self._shutdown or (timed and timed_out):
-                    self._workers.discard(me)
+                    self._workers.discard(threading.current_thread())
                     self._notify_done_locked()
                     return None
                 self._idle.append(worker)
                 self._room_freed_locked()  # a WAIT submitter may now hand off to us
-            if worker.park.acquire(True, self.keep_alive_s if timed else -1):
-                given = worker.task
-                if given is not None:
-                    worker.task = None
-                    return given
-                continue  # woken without a task (shutdown): re-check
-            with self._lock:
+                lock.release()
+                try:
+                    woken = worker.park.acquire(True, self.keep_alive_s if timed else -1)
+                finally:
+                    lock.acquire()
+                if woken:
+                    continue
                 if worker in self._idle:
                     self._idle.remove(worker)
                     timed_out = True
                     continue
-            # A submitter unparked us as the wait ran out: the task is ours.
-            worker.park.acquire()
-            given = worker.task
-            worker.task = None
-            if given is not None:
-                return given
-            timed_out = False
+                # Woken as the wait ran out: take the release, then look at the queue.
+                worker.park.acquire()
+                timed_out = False
 
     def _run_here(self, fn: Task) -> None:
         try:
@@ -485,6 +504,8 @@ class ThreadPool:
         """Wake every parked worker without a task, so each re-checks the pool state."""
         idle, self._idle = self._idle, []
         for worker in idle:
+            worker.woken = True
+            self._waking += 1
             worker.park.release()
 
     @property
@@ -521,14 +542,15 @@ class ThreadPool:
 
     def statistics(self) -> PoolStatistics:
         with self._lock:
+            covered = self._covered_locked()
             return PoolStatistics(
                 name=self.name,
                 threads=len(self._workers),
                 active=self._running,
-                idle=len(self._idle),
+                idle=len(self._idle) - max(0, covered - self._waking),
                 largest=self._largest,
                 max=self.max_threads,
-                buffered=len(self._queue),
+                buffered=len(self._queue) - covered,
                 completed=self._completed,
                 rejected=self._rejected,
                 discarded=self._discarded,

@@ -334,3 +334,57 @@ def test_with_no_core_threads_buffered_work_still_gets_a_thread(
     pool.submit(done.set)
     assert done.wait(5)
     assert until(lambda: pool.statistics().threads == 0)  # above core (0): dies after TTL
+
+
+def test_hand_offs_reserve_idle_threads_and_each_gets_a_thread_of_its_own(
+    make_pool: MakePool, gate: threading.Event, until: Until
+) -> None:
+    pool = make_pool(max_threads_active=4, pool_exhausted_action="ABORT")
+    first = threading.Event()
+    hold(pool, 4, first)
+    first.set()
+    assert until(lambda: pool.statistics().idle == 4)
+    started = threading.Semaphore(0)
+    ran_on: list[str] = []
+
+    def blocked() -> None:
+        ran_on.append(threading.current_thread().name)
+        started.release()
+        assert gate.wait(10)
+
+    for _ in range(4):
+        pool.submit(blocked)
+    # Every idle thread is spoken for as soon as the hand-offs are accepted, whether or
+    # not the woken threads have run yet: a fifth task finds the pool exhausted.
+    assert pool.statistics().idle == 0
+    with pytest.raises(PoolExhaustedError):
+        pool.submit(lambda: None)
+    for _ in range(4):
+        assert started.acquire(timeout=5)
+    assert sorted(ran_on) == ["p.01", "p.02", "p.03", "p.04"]
+    assert pool.statistics().largest == 4
+
+
+def test_a_burst_of_hand_offs_wakes_one_idle_thread_at_a_time(
+    make_pool: MakePool, gate: threading.Event, until: Until
+) -> None:
+    pool = make_pool(max_threads_active=8)
+    hold(pool, 8, gate)
+    gate.set()
+    assert until(lambda: pool.statistics().idle == 8)
+    waking_seen: list[int] = []
+    wake = pool._wake_one_locked
+
+    def counting_wake() -> None:
+        waking_seen.append(pool._waking)
+        wake()
+
+    pool._wake_one_locked = counting_wake  # type: ignore[method-assign]
+    done = threading.Semaphore(0)
+    for _ in range(8):
+        pool.submit(done.release)
+    for _ in range(8):
+        assert done.acquire(timeout=5)
+    assert pool.wait_idle(5)
+    assert waking_seen and set(waking_seen) == {0}  # never a second one while one wakes
+    assert pool.statistics().rejected == 0  # every task went to a pool thread
