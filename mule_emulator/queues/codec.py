@@ -92,7 +92,10 @@ def _pickled(value: Any) -> dict[str, Any]:
 
 
 def _pairs(mapping: Any) -> list[list[Any]]:
-    return [[_enc(k), _enc(v)] for k, v in mapping.items()]
+    # Iterating keys and indexing (not ``.items()``): a property scope is a Mapping
+    # whose ItemsView iterates in Python, the hottest part of encoding a message.
+    enc = _enc
+    return [[enc(k), enc(mapping[k])] for k in mapping]
 
 
 def _enc(value: Any) -> Any:
@@ -136,23 +139,31 @@ _EXTRA_SKIP = frozenset(
 )
 
 
+def _attachments(found: dict[str, Any] | None) -> list[list[Any]]:
+    return [[k, _enc(c), t] for k, (c, t) in found.items()] if found else []
+
+
 def _enc_message(m: MuleMessage) -> dict[str, Any]:
+    # The attachment maps are read through their slots: the properties would create
+    # an empty map on a message that has none (most messages).
     doc: dict[str, Any] = {
         "payload": _enc(m.payload),
         "id": m.id,
         "root": m.root_id,
-        "in": _pairs(m.inbound),
-        "out": _pairs(m.outbound),
-        "ia": [[k, _enc(c), t] for k, (c, t) in m.inbound_attachments.items()],
-        "oa": [[k, _enc(c), t] for k, (c, t) in m.outbound_attachments.items()],
+        "in": _pairs(m.inbound) if m.inbound else [],
+        "out": _pairs(m.outbound) if m.outbound else [],
+        "ia": _attachments(getattr(m, "_inbound_attachments", None)),
+        "oa": _attachments(getattr(m, "_outbound_attachments", None)),
         "mime": m.mime_type,
         "enc": m.encoding,
     }
     if m.exception_payload is not None:
         doc["ex"] = _enc_exception(m.exception_payload)
-    extra = {k: _enc(v) for k, v in vars(m).items() if k not in _EXTRA_SKIP}
-    if extra:
-        doc["extra"] = extra
+    extras = vars(m)
+    if extras:
+        extra = {k: _enc(v) for k, v in extras.items() if k not in _EXTRA_SKIP}
+        if extra:
+            doc["extra"] = extra
     return {"M": doc}
 
 
@@ -184,10 +195,82 @@ _ENCODERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
+# One encoder for every record: ``json.dumps`` with options builds a new one per call.
+# No circular check: ``_enc`` has already walked the value (a cycle fails there).
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+# The common record written directly: a message whose payload and property values are
+# JSON scalars, without attachments, exception payload or extra attributes. Same text
+# as the general path (``json``'s own string escaping and number forms), without
+# building the document first; anything else takes the general path.
+_quote = json.encoder.encode_basestring
+
+
+def _scalar_json(value: Any) -> str | None:
+    t = type(value)
+    if t is str:
+        return _quote(value)  # type: ignore[no-any-return]
+    if t is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if t is bool:
+        return "true" if value else "false"
+    if t is float and math.isfinite(value):
+        return float.__repr__(value)
+    if value is NULL_PAYLOAD:
+        return '{"N":0}'
+    return None
+
+
+def _scope_json(scope: Any) -> str | None:
+    if not scope:
+        return "[]"
+    parts = []
+    for key in scope:
+        value = _scalar_json(scope[key])
+        if value is None or type(key) is not str:
+            return None
+        parts.append(f"[{_quote(key)},{value}]")
+    return "[" + ",".join(parts) + "]"
+
+
+def _message_json(m: MuleMessage) -> str | None:
+    if (
+        m.exception_payload is not None
+        or getattr(m, "_inbound_attachments", None)
+        or getattr(m, "_outbound_attachments", None)
+        or vars(m)
+    ):
+        return None
+    fields = (
+        _scalar_json(m.payload),
+        _scalar_json(m.id),
+        _scalar_json(m.root_id),
+        _scope_json(m.inbound),
+        _scope_json(m.outbound),
+        _scalar_json(m.mime_type),
+        _scalar_json(m.encoding),
+    )
+    if None in fields:
+        return None
+    return _MESSAGE_JSON % fields
+
+
+_MESSAGE_JSON = (
+    '{"M":{"payload":%s,"id":%s,"root":%s,"in":%s,"out":%s,"ia":[],"oa":[],"mime":%s,"enc":%s}}'
+)
+
+
 def encode(item: Any) -> bytes:
     """The record for ``item``; ``SerializationError`` when part of it cannot be written."""
+    if type(item) is MuleMessage:
+        text = _message_json(item)
+        if text is not None:
+            return MAGIC + text.encode("utf-8", errors="surrogatepass")
     try:
-        text = json.dumps(_enc(item), ensure_ascii=False, separators=(",", ":"))
+        text = _to_json(_enc(item))
     except SerializationError:
         raise
     except (TypeError, ValueError, RecursionError) as exc:
@@ -196,6 +279,9 @@ def encode(item: Any) -> bytes:
 
 
 # ----------------------------------------------------------------------------- decode
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class _Decoder:
@@ -240,23 +326,32 @@ class _Decoder:
         return ExceptionPayload(exc, str(message))
 
     def message(self, body: Any) -> MuleMessage:
+        value = self.value
         m = MuleMessage(
-            self.value(body["payload"]),
+            value(body["payload"]),
             id=body["id"],
             root_id=body["root"],
             mime_type=body["mime"],
             encoding=body["enc"],
         )
-        for key, value in body["in"]:
-            m.inbound[self.value(key)] = self.value(value)
-        for key, value in body["out"]:
-            m.outbound[self.value(key)] = self.value(value)
-        m.inbound_attachments = {k: (self.value(c), t) for k, c, t in body["ia"]}
-        m.outbound_attachments = {k: (self.value(c), t) for k, c, t in body["oa"]}
+        # Plain strings and numbers (almost every key and value) stand for themselves:
+        # no call to ``value`` for them.
+        for scope, pairs in ((m.inbound, body["in"]), (m.outbound, body["out"])):
+            for key, item in pairs:
+                scope[key if type(key) is str else value(key)] = (
+                    item if type(item) in _PLAIN else value(item)
+                )
+        # Empty attachment maps stay unset (the message creates them on first use).
+        if body["ia"]:
+            m.inbound_attachments = {k: (value(c), t) for k, c, t in body["ia"]}
+        if body["oa"]:
+            m.outbound_attachments = {k: (value(c), t) for k, c, t in body["oa"]}
         if "ex" in body:
             m.exception_payload = self.exception(body["ex"]["x"])
-        for key, value in body.get("extra", {}).items():
-            setattr(m, key, self.value(value))
+        extra = body.get("extra")
+        if extra:
+            for key, item in extra.items():
+                setattr(m, key, value(item))
         return m
 
     def event(self, body: Any) -> MuleEvent:

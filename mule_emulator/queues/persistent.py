@@ -42,13 +42,18 @@ from typing import Any
 from mule_emulator.errors import StoreBrokenError
 from mule_emulator.queues import codec
 from mule_emulator.queues.data_dir import DataFolder, create_private_file, touch_private_file
-from mule_emulator.queues.database import QueueDatabase, Statement
+from mule_emulator.queues.database import (
+    DELETE_MESSAGE,
+    INSERT_MESSAGE,
+    QueueDatabase,
+    Statement,
+)
 from mule_emulator.queues.store import QueueStore, _deadline, _time_left
 
 log = logging.getLogger("mule.queue.persistent")
 
-_INSERT = "INSERT INTO messages (queue, pos, crc, body) VALUES (?, ?, ?, ?)"
-_DELETE = "DELETE FROM messages WHERE queue = ? AND pos = ?"
+_INSERT = INSERT_MESSAGE
+_DELETE = DELETE_MESSAGE
 _RESERVE = "UPDATE messages SET tx = ? WHERE queue = ? AND pos = ?"
 _TO_TAIL = "UPDATE messages SET pos = ?, tx = NULL WHERE queue = ? AND pos = ?"
 
@@ -327,10 +332,14 @@ class PersistentQueueStore(QueueStore):
             raise StoreBrokenError(f"Queue '{self.name}': {exc}") from exc
 
     def _publish(self, records: Iterable[Record], count: bool = True) -> None:
-        """Durable puts become visible, in position order."""
+        """Durable puts become visible, in position order. The takers they wake will
+        each remove what they take: the database expects those changes."""
+        added = 0
         with self._lock:
+            waiting = self._takers
             items = self._items
             for record in records:
+                added += 1
                 self._pending_puts -= 1
                 if not items or record[0] > items[-1][0]:
                     items.append(record)
@@ -340,6 +349,8 @@ class PersistentQueueStore(QueueStore):
                     at = bisect.bisect_left([p for p, _ in items], record[0])
                     items.insert(at, record)
                 self._after_add(count)
+        if waiting:
+            self._db.expect(min(waiting, added))
 
     # ------------------------------------------------------------ takes
 
