@@ -207,10 +207,11 @@ class PollingReceiver(_PollLoops):
         and the failure goes to ``on_error``.
         """
         batch = self.batch_size(self.queue.size())
-        if self.queue.persistent and batch and not tracing.current.active:
-            # The first message (waiting queueTimeout) and the batch in one claim, so a
-            # persistent queue syncs their removal once instead of once per message.
-            # (A trace shows the depth each take leaves, so it takes them one by one.)
+        if batch and not tracing.current.active:
+            # The first message (waiting queueTimeout) and the batch in one claim: one
+            # lock round, and a persistent queue syncs their removal once instead of once
+            # per message. (A trace shows the depth each take leaves, so it takes them
+            # one by one.)
             messages = self.queue.claim_batch(1 + batch, self.queue_timeout_s, self._stopping)
             if len(messages) > 1 and self.rebuild is not None:
                 rebuild = self.rebuild
@@ -222,18 +223,18 @@ class PollingReceiver(_PollLoops):
             messages = self._claim_one_by_one(batch)
         if not messages:
             return 0
-        handed = 0
+        # Every message is its own work item (R3); the batch goes to the pool in one
+        # round. Claims are released once the pool has them (or they are lost).
+        work = self._work_item
         try:
-            for message in messages:
-                self.pool.submit(self._work_item(message))
-                handed += 1
-                self.queue.release_claim()
-        except Exception as exc:
-            self.lost += len(messages) - handed
-            self.on_error(exc)
+            handed, failure = self.pool.submit_all([work(message) for message in messages])
         finally:
-            for _ in range(len(messages) - handed):
-                self.queue.release_claim()
+            release = self.queue.release_claim
+            for _ in messages:
+                release()
+        if failure is not None:
+            self.lost += len(messages) - handed
+            self.on_error(failure)
         return len(messages)
 
     def _claim_one_by_one(self, batch: int) -> list[Any]:

@@ -197,6 +197,31 @@ class ThreadPool:
                 return
         self._run_here(fn)  # RUN: the submitter is the back-pressure
 
+    def submit_all(self, fns: list[Task]) -> tuple[int, Exception | None]:
+        """``submit`` each of ``fns`` in order, stopping at the first that raises.
+
+        Returns how many were handed on and the exception that stopped the rest (None
+        when all were). The tasks the executor rules accept as they stand are taken in
+        one lock round (a poller handing on a batch); from the first one they refuse,
+        the rest go through ``submit`` one by one, so the exhausted action applies to
+        each as if they had been submitted separately with nothing in between.
+        """
+        handed = 0
+        try:
+            if self.threading:
+                with self._lock:
+                    execute = self._execute_locked
+                    for fn in fns:
+                        if not execute(fn):
+                            break
+                        handed += 1
+            for fn in fns[handed:]:
+                self.submit(fn)
+                handed += 1
+        except Exception as exc:
+            return handed, exc
+        return handed, None
+
     def try_submit(self, fn: Task, background: bool = False) -> bool:
         """Hand ``fn`` to a pool thread if the executor rules allow it; never apply the
         exhausted action and never run ``fn`` here. False when it was not accepted.

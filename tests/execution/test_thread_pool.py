@@ -388,3 +388,41 @@ def test_a_burst_of_hand_offs_wakes_one_idle_thread_at_a_time(
     assert pool.wait_idle(5)
     assert waking_seen and set(waking_seen) == {0}  # never a second one while one wakes
     assert pool.statistics().rejected == 0  # every task went to a pool thread
+
+
+def test_submit_all_applies_the_executor_rules_to_each_task_in_order(
+    make_pool: MakePool, gate: threading.Event
+) -> None:
+    pool = make_pool(max_threads_active=2, pool_exhausted_action="RUN")
+    hold(pool, 1, gate)
+    started = threading.Semaphore(0)
+    ran_on: list[str] = []
+    tasks = [
+        blocker(gate, started),  # a second thread starts (step 3)
+        lambda: ran_on.append(threading.current_thread().name),  # exhausted: RUN
+        lambda: ran_on.append(threading.current_thread().name),
+    ]
+    assert pool.submit_all(tasks) == (3, None)
+    assert started.acquire(timeout=5)
+    me = threading.current_thread().name
+    assert ran_on == [me, me]
+    stats = pool.statistics()
+    assert (stats.threads, stats.caller_runs, stats.rejected) == (2, 2, 2)
+
+
+def test_submit_all_stops_at_the_first_refusal_and_returns_it(
+    make_pool: MakePool, gate: threading.Event
+) -> None:
+    pool = make_pool(max_threads_active=2, pool_exhausted_action="ABORT")
+    hold(pool, 1, gate)
+    started = threading.Semaphore(0)
+    ran: list[str] = []
+    handed, failure = pool.submit_all(
+        [blocker(gate, started), lambda: ran.append("refused"), lambda: ran.append("never")]
+    )
+    assert handed == 1 and isinstance(failure, PoolExhaustedError)
+    assert started.acquire(timeout=5)
+    gate.set()
+    assert pool.wait_idle(5)
+    assert ran == []
+    assert pool.statistics().rejected == 1
