@@ -80,8 +80,7 @@ class MuleClient:
 
     def outbound(self, address: str, pattern: str) -> OutboundEndpoint:
         key = (address, pattern)
-        with self._lock:
-            endpoint = self._endpoints.get(key)
+        endpoint = self._endpoints.get(key)  # one dict read: atomic, no lock needed
         if endpoint is None:
             endpoint = self._app.build_context.outbound_endpoint(
                 self.endpoint_config(address, pattern)
@@ -103,7 +102,7 @@ class MuleClient:
 
     @staticmethod
     def _event(payload: Any, properties: Mapping[str, Any] | None, pattern: str) -> MuleEvent:
-        message = payload if isinstance(payload, MuleMessage) else MuleMessage.create(payload)
+        message = payload if isinstance(payload, MuleMessage) else MuleMessage(payload)
         for key, value in (properties or {}).items():
             message.outbound[key] = value
         return MuleEvent(

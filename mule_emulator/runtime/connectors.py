@@ -225,7 +225,11 @@ class VMConnector:
         ``owned``: ``message`` was made for this call alone (``InboundEndpoint.create_event``)."""
         flow = receiver.flow
         assert flow is not None
-        template = self._template(receiver, flow.exception_strategy)
+        handler = flow.exception_strategy
+        found = self._templates.get(receiver)
+        template = found[1] if found is not None and found[0] is handler else None
+        if template is None:
+            template = self._template(receiver, handler)
         handled: list[bool] = []
 
         def work() -> Any:

@@ -146,7 +146,12 @@ class InboundEndpoint(EndpointAddress):
         flow = self.flow
         msg = message if owned else message.copy()
         inbound = msg.inbound
-        session = rebuild_session(msg, owned)
+        # rebuild_session, written out
+        carried = inbound.pop(MULE_SESSION, None)
+        if isinstance(carried, MuleSession):
+            session = carried if owned else carried.serialized_copy()
+        else:
+            session = MuleSession()
         inbound.pop(ROOT_MESSAGE_ID, None)
         synchronous = (
             self.transacted
@@ -175,14 +180,15 @@ class InboundEndpoint(EndpointAddress):
         return self.route_event(event)
 
     def route_event(self, event: MuleEvent) -> ProcessResult:
-        flow = self.flow
-        assert flow is not None
-        try:
-            check_mime_type(event.message, event.message.inbound, self.config.mime_type)
-        except MessagingError as error:
-            error.event = event
-            raise
-        event.message.inbound[MULE_ORIGINATING_ENDPOINT] = self.name
+        assert self.flow is not None
+        inbound = event.message.inbound
+        if self.config.mime_type:
+            try:
+                check_mime_type(event.message, inbound, self.config.mime_type)
+            except MessagingError as error:
+                error.event = event
+                raise
+        inbound[MULE_ORIGINATING_ENDPOINT] = self.name
         policy = self.redelivery_policy
         result: ProcessResult
         if policy is not None:
@@ -250,6 +256,8 @@ class OutboundEndpoint(EndpointAddress, Processor):
         return transactions.run_outbound(self.config.transaction, lambda: self._process(event))
 
     def _process(self, event: MuleEvent) -> ProcessResult:
+        """The endpoint's work: its processors, the connector's transformers, then the
+        dispatch or the send."""
         connector = self.connector
         if not connector.started:
             raise LifecycleError(f'Cannot process event as "{connector.name}" is stopped')
@@ -265,7 +273,8 @@ class OutboundEndpoint(EndpointAddress, Processor):
         if not isinstance(result, MuleEvent):
             return result
         event = result
-        check_mime_type(event.message, event.message.outbound, self.config.mime_type)
+        if self.config.mime_type:
+            check_mime_type(event.message, event.message.outbound, self.config.mime_type)
         if self.one_way:
             message = self.outbound_message(event)
             connector.dispatch(self, message, event)
@@ -293,7 +302,9 @@ class OutboundEndpoint(EndpointAddress, Processor):
         # inbound in place, no further copy.
         carried = reply.outbound.get(MULE_SESSION)
         if isinstance(carried, MuleSession):
-            event.session.merge(carried.serialized_copy())
+            # The carried session stays on the reply (inbound MULE_SESSION); the caller
+            # merges a copy of it, unless there is nothing in it to copy.
+            event.session.merge(carried.serialized_copy() if carried.has_vars else carried)
         reply.turn_inbound()
         result = event.with_message(reply)
         if self.response_processors:

@@ -75,6 +75,10 @@ class Flow:
     chain, the replier (``replier``, set by the application) sends the result of a
     one-way event that asked for a reply to its ``MULE_REPLYTO`` address (F-4)."""
 
+    #: Whether the strategy is ``synchronous`` (set with ``strategy``).
+    strategy_is_synchronous: bool
+    _lax: bool
+
     def __init__(
         self,
         config: FlowConfig,
@@ -120,8 +124,16 @@ class Flow:
         return self._source_started
 
     @property
-    def strategy_is_synchronous(self) -> bool:
-        return self.strategy.kind == "synchronous"
+    def strategy(self) -> ProcessingStrategy:
+        return self._strategy
+
+    @strategy.setter
+    def strategy(self, strategy: ProcessingStrategy) -> None:
+        # What the message path asks of the strategy, worked out once per strategy
+        # (redelivery may replace it after the flow is built).
+        self._strategy = strategy
+        self._lax = strategy.lax
+        self.strategy_is_synchronous = strategy.kind == "synchronous"
 
     @property
     def runs(self) -> int:
@@ -161,10 +173,20 @@ class Flow:
 
     def run_chain(self, event: MuleEvent) -> ProcessResult:
         """The processors, in this thread (the part after any hand-off), then the
-        post-processors."""
-        self._entered(event)
-        result = event if self.chain is None else self.chain.process(event)
-        self._post_process(event, result)
+        post-processors (``_entered`` and ``_post_process``, written out: the hot path)."""
+        with self._runs_lock:
+            self._runs += 1
+        if tracing.current.active:  # trace hook
+            tracing.current.emit("flow", flow=self.name, message=event.message.id)
+        chain = self.chain
+        result = event if chain is None else chain.process(event)
+        replier = self.replier
+        if (
+            replier is not None
+            and event.replyto is not None
+            and event.exchange_pattern != "request-response"
+        ):
+            replier(event, result)
         return result
 
     def _post_process(self, event: MuleEvent, result: ProcessResult) -> None:
@@ -176,13 +198,13 @@ class Flow:
 
     def process(self, event: MuleEvent) -> ProcessResult:
         """Enter the pipeline: guard, then the processing strategy (F-7, PS)."""
-        try:
-            self._guard()
-        except LifecycleError as exc:
-            raise as_messaging_error(exc, event) from exc
-        strategy = self.strategy
+        if not self._started:
+            try:
+                self._guard()
+            except LifecycleError as exc:
+                raise as_messaging_error(exc, event) from exc
         sync = event.synchronous or event.transacted
-        if not self._handoffs or (strategy.lax and sync):
+        if not self._handoffs or (sync and self._lax):
             return self.run_chain(event)
         if sync:
             raise MessagingError(
@@ -210,9 +232,8 @@ class Flow:
         except (FailedToQueueEventError, PoolExhaustedError) as exc:
             raise as_messaging_error(exc, caller) from exc
 
-    def process_from_source(self, event: MuleEvent) -> ProcessResult:
-        """Called by the inbound endpoint once its own chain has run."""
-        return self.process(event)
+    #: Called by the inbound endpoint once its own chain has run (a service differs).
+    process_from_source = process
 
     def _handle(self, event: MuleEvent, work: Callable[[], Any]) -> None:
         """A worker after a hand-off: ``work`` under the flow's exception strategy (E-2)."""

@@ -17,9 +17,9 @@ reads (inbound), which is what a VM hop does (VM-3).
 from __future__ import annotations
 
 import copy as _copy
+import os
 import pickle
 import sys
-import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,20 +64,40 @@ def is_null(value: Any) -> bool:
     return value is None or value is NULL_PAYLOAD
 
 
+_urandom = os.urandom
+
+
 def new_id() -> str:
-    """A fresh message id (a UUID, as Mule's ``UUID.getUUID()``)."""
-    return str(uuid.uuid4())
+    """A fresh message id (a UUID, as Mule's ``UUID.getUUID()``): a version-4 UUID,
+    the text ``str(uuid.uuid4())`` gives, from the same 16 bytes of ``os.urandom``
+    (kept: its GIL release paces a busy producer, see the README's tuning table),
+    without building a ``uuid.UUID`` object on the way."""
+    h = _urandom(16).hex()
+    # version nibble 4; variant bits 10 (8, 9, a or b) above 2 random bits
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"
 
 
 # ----------------------------------------------------------------------------- scopes
 
 
-# Folded (lower-case) property names, interned: every message carrying MULE_ENDPOINT
-# shares one "mule_endpoint" string instead of holding its own (bounded cache).
+# Folded (lower-case) property names, interned (bounded cache).
 _FOLDED: dict[str, str] = {}
 _FOLDED_MAX = 4096
 # The one dict every empty scope reads until its first write (never written to).
 _EMPTY: dict[str, Any] = {}
+
+# Every spelling any scope has stored, by folded name: the one spelling seen, or
+# _SEVERAL. A scope registers a name before it stores it, so a lookup that misses its
+# exact spelling can tell "no scope ever stored another spelling of it" (the usual
+# case: MULE_SESSION, MULE_FORCE_SYNC ...) without scanning the scope's keys. Bounded:
+# once full, lookups scan as they did without it (``_SPELLINGS_COMPLETE``).
+_SPELLINGS: dict[str, str] = {}
+_SPELLINGS_MAX = 4096
+_SEVERAL = "\x00several spellings"
+_SPELLINGS_COMPLETE = True
 
 
 def _fold(key: str) -> str:
@@ -90,11 +110,26 @@ def _fold(key: str) -> str:
         return folded
 
 
+def _register(key: str) -> None:
+    """Note that a scope is about to store ``key`` (see ``_SPELLINGS``)."""
+    global _SPELLINGS_COMPLETE
+    folded = _fold(key)
+    seen = _SPELLINGS.get(folded)
+    if seen is None:
+        if len(_SPELLINGS) < _SPELLINGS_MAX:
+            _SPELLINGS[folded] = key
+        else:
+            _SPELLINGS_COMPLETE = False
+    elif seen != key and seen is not _SEVERAL:
+        _SPELLINGS[folded] = _SEVERAL
+
+
 class CaseInsensitiveDict(MutableMapping[str, Any]):
     """A property scope: keys compare case-insensitively and keep the case last written (M-2).
 
     Stored as a plain dict under the case last written: a lookup with that spelling is
-    one dict access; any other spelling scans the (few) keys. No per-entry tuple and no
+    one dict access; any other spelling scans the (few) keys, unless no scope ever
+    stored another spelling of the name (``_SPELLINGS``). No per-entry tuple and no
     folded copy of each name: a message waiting on a queue stays small.
 
     Copies are copy-on-write: ``copy()`` shares the dict and marks both scopes shared;
@@ -115,6 +150,10 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
             for key, value in values.items():
                 self[key] = value
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through __setitem__, so the names are registered (_SPELLINGS).
+        return (CaseInsensitiveDict, (dict(self._data),))
+
     def _own(self) -> dict[str, Any]:
         """The dict to write to: this scope's own (copied first while shared)."""
         if self._shared:
@@ -129,7 +168,13 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
             return key
         if not data:
             return None
-        folded = _fold(key)
+        folded = _FOLDED.get(key)
+        if folded is not None and _SPELLINGS_COMPLETE:
+            seen = _SPELLINGS.get(folded)
+            if seen is None or seen == key:  # no scope ever stored another spelling
+                return None
+        else:
+            folded = _fold(key)
         for stored in data:
             if _fold(stored) == folded:
                 return stored
@@ -145,18 +190,27 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
             return self._data[stored]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key in self._data:
-            self._own()[key] = value
-            return
-        stored = self._spelling(key)
-        if stored is None:
-            self._own()[key] = value
-        else:  # another spelling: take the new case, keep the position
-            self._data = {
-                (key if k == stored else k): (value if k == stored else v)
-                for k, v in self._data.items()
-            }
+        data = self._data
+        if key not in data:
+            seen = _SPELLINGS.get(_FOLDED.get(key) or _fold(key))
+            if seen != key:  # not (yet) known as the one spelling of its name
+                _register(key)
+                stored = (
+                    self._spelling(key)
+                    if data and (seen is not None or not _SPELLINGS_COMPLETE)
+                    else None
+                )
+                if stored is not None:  # another spelling: take the new case, keep the position
+                    self._data = {
+                        (key if k == stored else k): (value if k == stored else v)
+                        for k, v in data.items()
+                    }
+                    self._shared = False
+                    return
+        if self._shared:
+            data = self._data = dict(data)
             self._shared = False
+        data[key] = value
 
     def __delitem__(self, key: str) -> None:
         stored = self._spelling(key)
@@ -477,6 +531,11 @@ class MuleSession:
     def vars(self, value: dict[str, Any]) -> None:
         self._vars = value
 
+    @property
+    def has_vars(self) -> bool:
+        """Whether any session variable is set."""
+        return bool(self._vars)
+
     def copy(self) -> MuleSession:
         """A shallow copy (SEDA hand-off, async scope)."""
         return MuleSession(self._vars)
@@ -542,7 +601,7 @@ class MuleEvent:
         self.message = message
         self.flow = flow
         self.session = session if session is not None else MuleSession()
-        self.flow_vars: dict[str, Any] = dict(flow_vars or {})
+        self.flow_vars: dict[str, Any] = dict(flow_vars) if flow_vars else {}
         self.exchange_pattern = exchange_pattern
         self._transacted = transacted
         if synchronous is None:
@@ -583,7 +642,17 @@ class MuleEvent:
 
     def with_message(self, message: MuleMessage) -> MuleEvent:
         """The same flow vars and session objects around another message."""
-        return self._clone(message, self.flow_vars, self.session, share_vars=True)
+        other = MuleEvent.__new__(MuleEvent)
+        other.message = message
+        other.flow = self.flow
+        other.session = self.session
+        other.flow_vars = self.flow_vars
+        other.exchange_pattern = self.exchange_pattern
+        other._transacted = self._transacted
+        other.synchronous = self.synchronous
+        other.replyto = self.replyto
+        other.endpoint = self.endpoint
+        return other
 
     def _clone(
         self,

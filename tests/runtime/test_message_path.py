@@ -214,3 +214,19 @@ def test_queued_message_is_copied_by_the_receiver(make_app: AppMaker) -> None:
     assert "changed" not in queued.inbound
     assert queued.inbound["MULE_SESSION"].vars == {"s": [1]}
     assert event.message.inbound.get("MULE_SESSION") is None
+
+
+def test_new_id_is_a_version_4_uuid_text_and_unique() -> None:
+    import uuid
+
+    from mule_emulator.runtime.message import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    variants = set()
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        variants.add(text[19])
+    assert variants == set("89ab")  # the two random bits under the variant are used
