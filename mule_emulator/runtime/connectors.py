@@ -187,7 +187,10 @@ class VMConnector:
             except Exception as exc:  # E-13: the system exception strategy only logs
                 log.error("Failed to dispatch to %s: %s", endpoint.uri, exc)
 
-        self.dispatcher.dispatch(task)
+        dispatcher = self._dispatcher  # made once: no lock once it exists
+        if dispatcher is None:
+            dispatcher = self.dispatcher
+        dispatcher.dispatch(task)
 
     def enqueue(self, path: str, message: MuleMessage, uri: str | None = None) -> None:
         """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""

@@ -8,17 +8,20 @@ is never seen on the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import AppMaker
 
+from mule_emulator import MuleApp
 from mule_emulator.runtime.message import (
     CaseInsensitiveDict,
     MuleEvent,
     MuleMessage,
     MuleSession,
 )
+
+AppMaker = Callable[..., MuleApp]  # the make_app fixture (conftest)
 
 # ----------------------------------------------------------------------------- scopes
 
