@@ -173,7 +173,8 @@ class PollingReceiver(_PollLoops):
     RUN). ``rebuild(message)``, when given, is applied to messages 2..n of a batch (the
     R3 quirk: Mule rebuilds them, giving a new id and dropping attachments).
     ``on_take(message)``, when given, is told in the poller thread about every message
-    as it leaves the queue (the runtime's trace hook).
+    as it leaves the queue (the runtime's trace hook); ``on_take_traces_only`` says
+    that it only listens while a trace is active.
     """
 
     def __init__(
@@ -187,12 +188,16 @@ class PollingReceiver(_PollLoops):
         rebuild: Callable[[Any], Any] | None = None,
         on_error: ErrorHandler | None = None,
         on_take: Callable[[Any], None] | None = None,
+        on_take_traces_only: bool = False,
     ) -> None:
         super().__init__(name, queue, pool, 1, initial_delay_s, on_error)
         self.on_message = on_message
         self.queue_timeout_s = queue_timeout_s
         self.rebuild = rebuild
         self.on_take = on_take
+        # True when ``on_take`` does something only while a trace is active: then,
+        # outside a trace, a poll may claim its batch at once.
+        self.on_take_traces_only = on_take_traces_only
         self.lost = 0  # messages polled but never handed on (the pool refused them)
 
     def batch_size(self, available: int) -> int:
@@ -207,11 +212,16 @@ class PollingReceiver(_PollLoops):
         and the failure goes to ``on_error``.
         """
         batch = self.batch_size(self.queue.size())
-        if batch and not tracing.current.active:
+        queue = self.queue
+        if (
+            batch
+            and not tracing.current.active
+            and (self.on_take is None or self.on_take_traces_only or queue.persistent)
+        ):
             # The first message (waiting queueTimeout) and the batch in one claim: one
             # lock round, and a persistent queue syncs their removal once instead of once
-            # per message. (A trace shows the depth each take leaves, so it takes them
-            # one by one.)
+            # per message. (A take hook is told the depth each take leaves, so while it
+            # may be listening the messages are taken one by one.)
             messages = self.queue.claim_batch(1 + batch, self.queue_timeout_s, self._stopping)
             if len(messages) > 1 and self.rebuild is not None:
                 rebuild = self.rebuild

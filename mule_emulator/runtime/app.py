@@ -314,6 +314,7 @@ class MuleApp:
                 queue_timeout_s=connector.queue_timeout_s,
                 initial_delay_s=delay_s,
                 on_take=functools.partial(self._trace_take, endpoint, store),
+                on_take_traces_only=True,
             )
         flow = endpoint.flow
         assert flow is not None

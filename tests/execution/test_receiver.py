@@ -291,3 +291,28 @@ def test_a_failing_poll_is_reported_and_the_loop_still_stops(
     assert until(lambda: len(errors) >= 2)
     assert r.stop(5)
     assert str(errors[0]) == "disk gone"
+
+
+def test_a_trace_only_take_hook_lets_a_poll_claim_its_batch_at_once(
+    make_pool: MakePool,
+) -> None:
+    q = MemoryQueueStore("in")
+    for i in range(4):
+        q.put(i)
+    depths: list[tuple[int, int]] = []
+    pool = make_pool("vm.receiver", max_threads_active=4)  # batch of 1
+    r = PollingReceiver(
+        "in",
+        q,
+        pool,
+        lambda m: None,
+        queue_timeout_s=0.01,
+        on_take=lambda m: depths.append((m, q.size())),
+        on_take_traces_only=True,
+    )
+    assert r.poll_once() == 2
+    assert pool.wait_idle(5)
+    # No trace is active: both were claimed in one round, so the hook sees the depth
+    # after the whole batch (a hook that always listens sees 3, then 2).
+    assert depths == [(0, 2), (1, 2)]
+    assert q.quiescence()[0] is False and q.statistics().claimed == 0
