@@ -35,7 +35,7 @@ from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStore
 from mule_emulator.runtime import transactions
 from mule_emulator.runtime.endpoints import attach_session
-from mule_emulator.runtime.message import MuleEvent, MuleMessage
+from mule_emulator.runtime.message import MuleEvent, MuleMessage, MuleSession
 from mule_emulator.runtime.processors.base import Processor
 
 if TYPE_CHECKING:
@@ -208,10 +208,17 @@ class VMConnector:
     # ------------------------------------------------------------------ request-response
 
     def send(
-        self, endpoint: OutboundEndpoint, message: MuleMessage, event: MuleEvent
+        self,
+        endpoint: OutboundEndpoint,
+        message: MuleMessage,
+        event: MuleEvent,
+        session: MuleSession | None = None,
     ) -> MuleMessage | None:
-        """E5/E6: find the receiver for the path and run its flow in this thread."""
-        receiver = self.receiver_for(endpoint.path)
+        """E5/E6: find the receiver for the path and run its flow in this thread.
+        ``session``: handed to the receiver with ``message`` (``InboundEndpoint.create_event``)."""
+        receiver = self.receivers.get(endpoint.path)  # receiver_for's exact match, inline
+        if receiver is None or receiver.flow is None or not receiver.flow.source_started:
+            receiver = self.receiver_for(endpoint.path)
         if tracing.current.active:  # trace hook
             tracing.current.emit("send", flow=event.flow_name, address=endpoint.uri, target=receiver.flow.name if receiver and receiver.flow else None, message=message.id)  # noqa: E501
         if receiver is None:
@@ -219,13 +226,18 @@ class VMConnector:
                 f'There is no receiver registered on connector "{self.name}" for endpointUri '
                 f"{endpoint.uri}. Failed to route event via endpoint: {endpoint.uri}"
             )
-        return self.on_call(receiver, message, owned=True)
+        return self.on_call(receiver, message, True, session)
 
     def on_call(
-        self, receiver: InboundEndpoint, message: MuleMessage, owned: bool = False
+        self,
+        receiver: InboundEndpoint,
+        message: MuleMessage,
+        owned: bool = False,
+        session: MuleSession | None = None,
     ) -> MuleMessage | None:
         """VM-7/R9: what a send returns, run inside the receiver's execution template.
-        ``owned``: ``message`` was made for this call alone (``InboundEndpoint.create_event``)."""
+        ``owned`` and ``session``: ``message`` was made for this call alone, the
+        session handed over beside it (``InboundEndpoint.create_event``)."""
         flow = receiver.flow
         assert flow is not None
         handler = flow.exception_strategy
@@ -237,7 +249,7 @@ class VMConnector:
 
         def work() -> Any:
             try:
-                return receiver.route(message, owned)
+                return receiver.route(message, owned, session)
             except MessagingError as error:
                 handled.append(True)
                 raise error

@@ -94,6 +94,11 @@ def attach_session(message: MuleMessage, session: MuleSession) -> None:
     message.outbound[MULE_SESSION] = session.serialized_copy()
 
 
+# What the transport adds besides MULE_ENDPOINT, and a receiver takes off again.
+_TRANSPORT_ONLY = (MULE_SESSION, ROOT_MESSAGE_ID)
+_new_event = object.__new__
+
+
 class EndpointAddress:
     """What an inbound and an outbound endpoint read alike from their config, worked
     out once when the endpoint is built (the config is frozen): the message path reads
@@ -138,46 +143,59 @@ class InboundEndpoint(EndpointAddress):
         self._chain_key: tuple[Processor, ...] | None = None
         self._chain: tuple[Processor, ...] = ()
 
-    def create_event(self, message: MuleMessage, owned: bool = False) -> MuleEvent:
+    def create_event(
+        self, message: MuleMessage, owned: bool = False, session: MuleSession | None = None
+    ) -> MuleEvent:
         """VM-5/R8: a fresh event for the flow from a message that crossed a hop.
 
         The message is copied first (a queued message may be delivered again after a
-        rollback) unless ``owned``: a send's request, made for this call alone."""
+        rollback) unless ``owned``: a send's request, made for this call alone.
+        ``session``: the session a send hands over with its request (built without
+        ``MULE_SESSION`` and ``MULE_ROOT_MESSAGE_ID``, see ``OutboundEndpoint.send``);
+        otherwise it is rebuilt from the inbound ``MULE_SESSION`` (M-6)."""
         flow = self.flow
-        msg = message if owned else message.copy()
-        inbound = msg.inbound
-        # rebuild_session, written out
-        carried = inbound.pop(MULE_SESSION, None)
-        if isinstance(carried, MuleSession):
-            session = carried if owned else carried.serialized_copy()
+        if session is not None:
+            msg = message
         else:
-            session = MuleSession()
-        inbound.pop(ROOT_MESSAGE_ID, None)
-        synchronous = (
-            self.transacted
+            carried = message.inbound.get(MULE_SESSION)
+            if owned:
+                msg = message
+                msg.inbound.pop(MULE_SESSION, None)
+                msg.inbound.pop(ROOT_MESSAGE_ID, None)
+            else:  # the copy goes without the transport's two properties
+                msg = message.copy(_TRANSPORT_ONLY)
+            if isinstance(carried, MuleSession):
+                session = carried if owned else carried.serialized_copy()
+            else:
+                session = MuleSession()
+        inbound = msg.inbound
+        # MuleEvent(...) written out: every flag is known here.
+        event = _new_event(MuleEvent)
+        event.message = msg
+        event.flow = flow
+        event.session = session
+        event.flow_vars = {}
+        event.exchange_pattern = self.exchange_pattern
+        event._transacted = transacted = self.transacted
+        event.synchronous = (
+            transacted
             or not self.one_way
             or (flow is not None and flow.strategy_is_synchronous)
             or str(inbound.get(MULE_FORCE_SYNC, "")).lower() == "true"
         )
-        return MuleEvent(
-            msg,
-            flow=flow,
-            session=session,
-            exchange_pattern=self.exchange_pattern,
-            synchronous=synchronous,
-            transacted=self.transacted,
-            replyto=inbound.get(REPLY_TO),  # the reply-to destination (P-26)
-            endpoint=self.uri,
-        )
+        event.replyto = inbound.get(REPLY_TO)  # the reply-to destination (P-26)
+        event.endpoint = self.uri
+        return event
 
-    def route(self, message: MuleMessage, owned: bool = False) -> ProcessResult:
+    def route(
+        self, message: MuleMessage, owned: bool = False, session: MuleSession | None = None
+    ) -> ProcessResult:
         """Run the request chain and the flow for one message; then, request-response,
-        the response processors. Raises ``MessagingError`` on failure. ``owned``: see
-        ``create_event``."""
+        the response processors. Raises ``MessagingError`` on failure. ``owned`` and
+        ``session``: see ``create_event``."""
         if self.flow is None:
             raise LifecycleError(f"No flow listens on {self.uri}")
-        event = self.create_event(message, owned)
-        return self.route_event(event)
+        return self.route_event(self.create_event(message, owned, session))
 
     def route_event(self, event: MuleEvent) -> ProcessResult:
         assert self.flow is not None
@@ -285,17 +303,23 @@ class OutboundEndpoint(EndpointAddress, Processor):
         """What crosses the hop (R7): the inbound copy of the message, with the
         session and endpoint properties attached (M-4) to what becomes its inbound
         scope; the caller's message is left as it was."""
-        msg = event.message.to_inbound()
-        inbound = msg.inbound
-        inbound[MULE_ENDPOINT] = self.uri
-        inbound[ROOT_MESSAGE_ID] = msg.root_id
-        inbound[MULE_SESSION] = event.session.serialized_copy()
-        return msg
+        message = event.message
+        return message.to_inbound(
+            {
+                MULE_ENDPOINT: self.uri,
+                ROOT_MESSAGE_ID: message.root_id,
+                MULE_SESSION: event.session.serialized_copy(),
+            }
+        )
 
     def send(self, event: MuleEvent) -> ProcessResult:
-        """E5, R8: call the listening flow in this thread; the reply becomes our message."""
-        request = self.outbound_message(event)
-        reply = self.connector.send(self, request, event)
+        """E5, R8: call the listening flow in this thread; the reply becomes our message.
+
+        The request is what ``outbound_message`` makes, except that the session goes
+        to the receiver beside it, not through ``MULE_SESSION`` and back: the receiver
+        would take both transport properties off again at once (``create_event``)."""
+        request = event.message.to_inbound({MULE_ENDPOINT: self.uri}, _TRANSPORT_ONLY)
+        reply = self.connector.send(self, request, event, event.session.serialized_copy())
         if reply is None:
             return None
         # The reply is the connector's own copy of the callee's message: turned

@@ -249,6 +249,42 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
         other._shared = self._shared = True
         return other
 
+    def crossing(
+        self, put: Mapping[str, Any] | None = None, drop: tuple[str, ...] = ()
+    ) -> CaseInsensitiveDict:
+        """A copy of this scope with ``put`` written and ``drop`` removed (any spelling),
+        as a transport barrier builds the next hop's inbound scope. The same result as
+        ``copy()`` then ``[key] = value`` and ``pop(key, None)``, in one dict: when no
+        scope ever stored another spelling of those names (the usual case for the
+        transport's own names), only the exact spellings can be present."""
+        data = self._data
+        if data:
+            for key in (*put, *drop) if put else drop:
+                if _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) != key:
+                    other = self.copy()  # another spelling may be stored: the slow way
+                    if put:
+                        for name, value in put.items():
+                            other[name] = value
+                    for name in drop:
+                        other.pop(name, None)
+                    return other
+        if put:
+            for key in put:
+                if _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) != key:
+                    _register(key)  # so that other spellings find it (_spelling)
+        other = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+        if data and drop:
+            data = {k: v for k, v in data.items() if k not in drop}
+        elif data or put:
+            data = dict(data)
+        else:
+            data = _EMPTY
+        if put:
+            data.update(put)
+        other._data = data
+        other._shared = data is _EMPTY
+        return other
+
     def __repr__(self) -> str:
         return f"CaseInsensitiveDict({dict(self.items())!r})"
 
@@ -454,13 +490,15 @@ class MuleMessage:
 
     # -- copies -----------------------------------------------------------------
 
-    def copy(self) -> MuleMessage:
-        """Same id, same payload object, copied scopes and attachments (a copy constructor)."""
+    def copy(self, drop_inbound: tuple[str, ...] = ()) -> MuleMessage:
+        """Same id, same payload object, copied scopes and attachments (a copy
+        constructor); ``drop_inbound``: inbound properties the copy goes without."""
         other = MuleMessage.__new__(MuleMessage)
         other.payload = self.payload
         other.id = self.id
         other.root_id = self.root_id
-        other.inbound = self.inbound.copy()
+        inbound = self.inbound
+        other.inbound = inbound.crossing(None, drop_inbound) if drop_inbound else inbound.copy()
         other.outbound = self.outbound.copy()
         found = self._inbound_attachments
         other._inbound_attachments = dict(found) if found else None
@@ -471,14 +509,18 @@ class MuleMessage:
         other.encoding = self.encoding
         return other
 
-    def to_inbound(self) -> MuleMessage:
+    def to_inbound(
+        self, put: Mapping[str, Any] | None = None, drop: tuple[str, ...] = ()
+    ) -> MuleMessage:
         """What the receiver of this message sees (VM-3, R7): same id and payload,
-        inbound ← this outbound, outbound cleared, attachments likewise."""
+        inbound ← this outbound, outbound cleared, attachments likewise. ``put`` and
+        ``drop``: properties the transport adds to or removes from that inbound scope
+        (``CaseInsensitiveDict.crossing``)."""
         other = MuleMessage.__new__(MuleMessage)
         other.payload = self.payload
         other.id = self.id
         other.root_id = self.root_id
-        other.inbound = self.outbound.copy()
+        other.inbound = self.outbound.crossing(put, drop) if put or drop else self.outbound.copy()
         other.outbound = CaseInsensitiveDict()
         found = self._outbound_attachments
         other._inbound_attachments = dict(found) if found else None

@@ -21,6 +21,7 @@ there is no two-phase commit and no journal.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -377,19 +378,44 @@ class TransactionTemplate:
         error_handling: bool = False,
         resolve_any: bool = False,
     ) -> None:
+        self.config = config
         self.action = config.action if config is not None else "INDIFFERENT"
         self.xa = config is not None and config.kind == "xa"
         self.timeout_ms = config.timeout_ms if config is not None else None
         self.handler = handler
         self.error_handling = error_handling or handler is not None
         self.resolve_any = resolve_any
+        # INDIFFERENT (no <transaction>, the usual case) isolates, validates, suspends,
+        # resolves and begins nothing: its steps reduce to the work and, for an
+        # error-handling template, the failure handling. Decided once, here.
+        self._plain = self.action == "INDIFFERENT"
 
     @property
     def transacted(self) -> bool:
         """Whether a receiver built with this action polls inside a transaction (R2)."""
         return self.action in ("ALWAYS_BEGIN", "BEGIN_OR_JOIN", "ALWAYS_JOIN")
 
-    def execute(self, work: Callable[[], R]) -> R:
+    def execute(self, work: Callable[..., R], *args: Any) -> R:
+        """Run ``work(*args)`` under the action (``args`` spare the caller a closure)."""
+        if self._plain:
+            # The steps below written out for INDIFFERENT: nothing to begin or resolve
+            # before the work, so only a failure has anything to do.
+            if not self.error_handling:
+                return work(*args)
+            try:
+                return work(*args)
+            except MessagingError as error:
+                # A failing strategy raises ``error`` again: it goes on as it is.
+                with contextlib.suppress(MessagingError):
+                    self._on_error(error)
+                if self.resolve_any:
+                    self._resolve_quietly()
+                if error.handled:
+                    handled: R = error.event
+                    return handled
+                raise
+        if args:
+            return self.execute(lambda: work(*args))
         if not self.error_handling:
             return self._isolate(work)
         try:
@@ -456,19 +482,24 @@ class TransactionTemplate:
         try:
             return work()
         except MessagingError as error:
-            handler = self.handler or _flow_handler(error.event)
-            if handler is not None:
-                if tracing.current.active:  # trace hook
-                    tracing.exception(handler, error)
-                try:
-                    processed = handler.handle(error, error.event)
-                except Exception:  # a failing strategy rolls back (T6)
-                    log.exception("exception strategy failed")
-                    rollback_current()
-                    raise error from None
-                if processed is not None:
-                    error.event = processed
+            self._on_error(error)
             raise
+
+    def _on_error(self, error: MessagingError) -> None:
+        """Hand a failure to the exception strategy; its result becomes the error's
+        event. A failing strategy rolls back and ``error`` is raised (T6)."""
+        handler = self.handler or _flow_handler(error.event)
+        if handler is not None:
+            if tracing.current.active:  # trace hook
+                tracing.exception(handler, error)
+            try:
+                processed = handler.handle(error, error.event)
+            except Exception:  # a failing strategy rolls back (T6)
+                log.exception("exception strategy failed")
+                rollback_current()
+                raise error from None
+            if processed is not None:
+                error.event = processed
 
     @staticmethod
     def _resolve_quietly() -> None:
@@ -491,6 +522,27 @@ def main_template(
     return TransactionTemplate(config, handler=handler, error_handling=True, resolve_any=True)
 
 
+# Main templates of execute_handled, by the identities of their settings (a template
+# holds only its settings; the hot path of every polled message and SEDA worker would
+# otherwise build one per message). Values keep the keys' objects alive, so an id is
+# never reused while its entry exists. Bounded: a full cache is cleared.
+_MAIN_TEMPLATES: dict[tuple[int, int], TransactionTemplate] = {}
+_MAIN_TEMPLATES_MAX = 1024
+
+
+def _cached_main_template(
+    config: TransactionConfig | None, handler: ExceptionHandler | None
+) -> TransactionTemplate:
+    key = (id(config), id(handler))
+    template = _MAIN_TEMPLATES.get(key)
+    if template is None or template.config is not config or template.handler is not handler:
+        template = main_template(config, handler)
+        if len(_MAIN_TEMPLATES) >= _MAIN_TEMPLATES_MAX:
+            _MAIN_TEMPLATES.clear()
+        _MAIN_TEMPLATES[key] = template
+    return template
+
+
 def execute_handled(
     work: Callable[[], Any],
     handler: ExceptionHandler | None,
@@ -502,7 +554,7 @@ def execute_handled(
     receiver's or a worker's thread): the exception strategy handles failures (E-2);
     what it leaves unhandled is logged as "<what> <name>" (E-13), never raised. (Two
     parts, so that a hot path builds no message text unless something fails.)"""
-    template = main_template(config, handler)
+    template = _cached_main_template(config, handler)
     try:
         template.execute(work)
     except MessagingError as error:

@@ -26,6 +26,11 @@ from mule_emulator.runtime.processors.base import (
     Processor,
     run_chain,
 )
+from mule_emulator.runtime.processors.standin import StandInMessage
+
+_new_view = object.__new__
+# Results that replace the event or its message (S-7), not the payload.
+_REPLACING = (MuleEvent, MuleMessage)
 
 EventFn = Callable[[MuleEvent], Any]
 
@@ -316,13 +321,17 @@ class CallableComponent(Component):
         self.kind = kind  # type: ignore[misc]
 
     def process(self, event: MuleEvent) -> ProcessResult:
-        from mule_emulator.runtime.processors.standin import StandInMessage
-
-        view = StandInMessage(event)
+        # The view built without its __init__ frame (it only stores the event).
+        view = _new_view(StandInMessage)
+        view._event = event
         result = self.fn(view)
         if result is view:
             return event
-        return self.apply_result(event, result)
+        # apply_result, written out for the usual case: a plain value is the new payload
+        if result is None or isinstance(result, _REPLACING):
+            return self.apply_result(event, result)
+        event.message.payload = result
+        return event
 
     def describe(self) -> str:
         return f"{self.kind} {self.java_class}"
