@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from mule_emulator.errors import InputError
 from mule_emulator.model.config import EndpointConfig, frozen_map
-from mule_emulator.runtime.message import MuleEvent, MuleMessage
+from mule_emulator.runtime.message import MuleEvent, MuleMessage, MuleSession
 
 if TYPE_CHECKING:
     from mule_emulator.runtime.app import MuleApp
     from mule_emulator.runtime.connectors import VMConnector
     from mule_emulator.runtime.endpoints import OutboundEndpoint
+
+
+_new_event = object.__new__
 
 
 class ClientConstruct:
@@ -103,14 +106,23 @@ class MuleClient:
     @staticmethod
     def _event(payload: Any, properties: Mapping[str, Any] | None, pattern: str) -> MuleEvent:
         message = payload if isinstance(payload, MuleMessage) else MuleMessage(payload)
-        for key, value in (properties or {}).items():
-            message.outbound[key] = value
-        return MuleEvent(
-            message,
-            flow=CLIENT_CONSTRUCT,
-            exchange_pattern=pattern,
-            synchronous=pattern == "request-response",
-        )
+        if properties:
+            outbound = message.outbound
+            for key, value in properties.items():
+                outbound[key] = value
+        # MuleEvent(message, flow=CLIENT_CONSTRUCT, exchange_pattern=pattern,
+        # synchronous=<request-response>), without the keyword parsing
+        event = _new_event(MuleEvent)
+        event.message = message
+        event.flow = CLIENT_CONSTRUCT
+        event.session = MuleSession()
+        event.flow_vars = {}
+        event.exchange_pattern = pattern
+        event._transacted = False
+        event.synchronous = pattern == "request-response"
+        event.replyto = None
+        event.endpoint = None
+        return event
 
     def dispatch(
         self, address: str, payload: Any, properties: Mapping[str, Any] | None = None

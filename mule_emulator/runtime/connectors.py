@@ -34,7 +34,7 @@ from mule_emulator.model.config import ConnectorConfig, ThreadingProfile
 from mule_emulator.queues.manager import QueueManager
 from mule_emulator.queues.store import QueueStore
 from mule_emulator.runtime import transactions
-from mule_emulator.runtime.endpoints import attach_session
+from mule_emulator.runtime.endpoints import MULE_SESSION
 from mule_emulator.runtime.message import MuleEvent, MuleMessage, MuleSession
 from mule_emulator.runtime.processors.base import Processor
 
@@ -226,7 +226,28 @@ class VMConnector:
                 f'There is no receiver registered on connector "{self.name}" for endpointUri '
                 f"{endpoint.uri}. Failed to route event via endpoint: {endpoint.uri}"
             )
-        return self.on_call(receiver, message, True, session)
+        if receiver.one_way:
+            return self.on_call(receiver, message, True, session)
+        # on_call for a request-response receiver, written out (the hot path of a send)
+        flow = receiver.flow
+        assert flow is not None
+        handler = flow.exception_strategy
+        found = self._templates.get(receiver)
+        template = found[1] if found is not None and found[0] is handler else None
+        if template is None:
+            template = self._template(receiver, handler)
+        try:
+            result = template.execute(
+                receiver.route_event, receiver.create_event(message, True, session)
+            )
+        except MessagingError as error:
+            failed = error.event if isinstance(error.event, MuleEvent) else None
+            if failed is None:
+                return None
+            return self._reply(failed)
+        if not isinstance(result, MuleEvent):
+            return None
+        return self._reply(result)
 
     def on_call(
         self,
@@ -245,6 +266,32 @@ class VMConnector:
         template = found[1] if found is not None and found[0] is handler else None
         if template is None:
             template = self._template(receiver, handler)
+        if receiver.one_way:
+            return self._call_one_way(receiver, template, message, owned, session)
+        try:
+            # receiver.route, without its flow check (asserted above) and a closure
+            result = template.execute(
+                receiver.route_event, receiver.create_event(message, owned, session)
+            )
+        except MessagingError as error:
+            failed = error.event if isinstance(error.event, MuleEvent) else None
+            if failed is None:
+                return None
+            return self._reply(failed)
+        if not isinstance(result, MuleEvent):
+            return None
+        return self._reply(result)
+
+    def _call_one_way(
+        self,
+        receiver: InboundEndpoint,
+        template: transactions.TransactionTemplate,
+        message: MuleMessage,
+        owned: bool,
+        session: MuleSession | None,
+    ) -> MuleMessage | None:
+        """A send to a one-way receiver: a reply only when its flow failed and the
+        exception strategy handled the failure."""
         handled: list[bool] = []
 
         def work() -> Any:
@@ -256,16 +303,9 @@ class VMConnector:
 
         try:
             result = template.execute(work)
-        except MessagingError as error:
-            if receiver.one_way:
-                return None
-            failed = error.event if isinstance(error.event, MuleEvent) else None
-            if failed is None:
-                return None
-            return self._reply(failed)
-        if not isinstance(result, MuleEvent):
+        except MessagingError:
             return None
-        if receiver.one_way and not handled:
+        if not isinstance(result, MuleEvent) or not handled:
             return None
         return self._reply(result)
 
@@ -283,9 +323,9 @@ class VMConnector:
 
     @staticmethod
     def _reply(event: MuleEvent) -> MuleMessage:
-        reply = event.message.copy()
-        attach_session(reply, event.session)
-        return reply
+        """The callee's message as it answers: a copy carrying the serialised session
+        as outbound ``MULE_SESSION`` (``attach_session``, in the copy's one dict)."""
+        return event.message.copy(put_outbound={MULE_SESSION: event.session.serialized_copy()})
 
     # ------------------------------------------------------------------ request
 

@@ -211,8 +211,15 @@ class InboundEndpoint(EndpointAddress):
         result: ProcessResult
         if policy is not None:
             result = policy.around(event, self._request_chain)
-        else:
-            result = self._request_chain(event)
+        else:  # _request_chain, written out
+            transformers = self.connector.inbound_transformers
+            if transformers is not self._chain_key:
+                self._chain = (*transformers, *self.processors)
+                self._chain_key = transformers
+            chain = self._chain
+            result = run_chain(chain, event) if chain else event
+            if isinstance(result, MuleEvent):
+                result = self.flow.process_from_source(result)
         if self.one_way or not isinstance(result, MuleEvent) or not self.response_processors:
             return result
         return run_chain(self.response_processors, result)
@@ -266,16 +273,16 @@ class OutboundEndpoint(EndpointAddress, Processor):
     def children(self) -> Sequence[Processor]:
         return (*self.processors, *self.response_processors)
 
-    def process(self, event: MuleEvent) -> ProcessResult:
-        if self._plain:
-            return self._process(event)
-        # T2: the endpoint's own transaction action wraps its work (issue 7 wiring;
-        # the logic lives in transactions.py).
-        return transactions.run_outbound(self.config.transaction, lambda: self._process(event))
-
-    def _process(self, event: MuleEvent) -> ProcessResult:
+    def process(self, event: MuleEvent, _under_action: bool = False) -> ProcessResult:
         """The endpoint's work: its processors, the connector's transformers, then the
-        dispatch or the send."""
+        dispatch or the send. With a transaction action other than INDIFFERENT the
+        work runs under it (T2; ``_under_action``: it already does)."""
+        if not self._plain and not _under_action:
+            # T2: the endpoint's own transaction action wraps its work (issue 7 wiring;
+            # the logic lives in transactions.py).
+            return transactions.run_outbound(
+                self.config.transaction, lambda: self.process(event, True)
+            )
         connector = self.connector
         if not connector.started:
             raise LifecycleError(f'Cannot process event as "{connector.name}" is stopped')
@@ -328,7 +335,7 @@ class OutboundEndpoint(EndpointAddress, Processor):
         if isinstance(carried, MuleSession):
             # The carried session stays on the reply (inbound MULE_SESSION); the caller
             # merges a copy of it, unless there is nothing in it to copy.
-            event.session.merge(carried.serialized_copy() if carried.has_vars else carried)
+            event.session.merge(carried.serialized_copy() if carried._vars else carried)
         reply.turn_inbound()
         result = event.with_message(reply)
         if self.response_processors:

@@ -88,6 +88,7 @@ _FOLDED: dict[str, str] = {}
 _FOLDED_MAX = 4096
 # The one dict every empty scope reads until its first write (never written to).
 _EMPTY: dict[str, Any] = {}
+_new_object = object.__new__
 
 # Every spelling any scope has stored, by folded name: the one spelling seen, or
 # _SEVERAL. A scope registers a name before it stores it, so a lookup that misses its
@@ -98,6 +99,9 @@ _SPELLINGS: dict[str, str] = {}
 _SPELLINGS_MAX = 4096
 _SEVERAL = "\x00several spellings"
 _SPELLINGS_COMPLETE = True
+# The names whose one spelling ever stored is themselves (``_SPELLINGS[fold(k)] == k``):
+# the usual case, answered with one set lookup.
+_SOLE: set[str] = set()
 
 
 def _fold(key: str) -> str:
@@ -118,10 +122,12 @@ def _register(key: str) -> None:
     if seen is None:
         if len(_SPELLINGS) < _SPELLINGS_MAX:
             _SPELLINGS[folded] = key
+            _SOLE.add(key)
         else:
             _SPELLINGS_COMPLETE = False
     elif seen != key and seen is not _SEVERAL:
         _SPELLINGS[folded] = _SEVERAL
+        _SOLE.discard(seen)
 
 
 class CaseInsensitiveDict(MutableMapping[str, Any]):
@@ -150,6 +156,14 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
             for key, value in values.items():
                 self[key] = value
 
+    @classmethod
+    def empty(cls) -> CaseInsensitiveDict:
+        """An empty scope (what ``CaseInsensitiveDict()`` gives, without the call)."""
+        scope = _new_object(cls)
+        scope._data = _EMPTY
+        scope._shared = True
+        return scope
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt through __setitem__, so the names are registered (_SPELLINGS).
         return (CaseInsensitiveDict, (dict(self._data),))
@@ -166,7 +180,7 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
         data = self._data
         if key in data:
             return key
-        if not data:
+        if not data or key in _SOLE:  # no scope ever stored another spelling of it
             return None
         folded = _FOLDED.get(key)
         if folded is not None and _SPELLINGS_COMPLETE:
@@ -191,7 +205,7 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         data = self._data
-        if key not in data:
+        if key not in data and key not in _SOLE:
             seen = _SPELLINGS.get(_FOLDED.get(key) or _fold(key))
             if seen != key:  # not (yet) known as the one spelling of its name
                 _register(key)
@@ -258,31 +272,40 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
         scope ever stored another spelling of those names (the usual case for the
         transport's own names), only the exact spellings can be present."""
         data = self._data
-        if data:
-            for key in (*put, *drop) if put else drop:
-                if _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) != key:
-                    other = self.copy()  # another spelling may be stored: the slow way
-                    if put:
-                        for name, value in put.items():
-                            other[name] = value
-                    for name in drop:
-                        other.pop(name, None)
-                    return other
         if put:
             for key in put:
-                if _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) != key:
+                if key not in _SOLE:
                     _register(key)  # so that other spellings find it (_spelling)
-        other = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
-        if data and drop:
-            data = {k: v for k, v in data.items() if k not in drop}
+                    if data and key not in _SOLE:
+                        return self._crossing_slowly(put, drop)
+        if drop and (data or put):
+            for key in drop:
+                if key not in _SOLE and (
+                    not _SPELLINGS_COMPLETE
+                    or _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) is not None
+                ):  # another spelling may be stored
+                    return self._crossing_slowly(put, drop)
+            data = {k: v for k, v in data.items() if k not in drop} if data else {}
         elif data or put:
             data = dict(data)
-        else:
-            data = _EMPTY
+        other = _new_object(CaseInsensitiveDict)
         if put:
             data.update(put)
+            for key in drop:  # dropped after the writes, as pop after [key] = value
+                data.pop(key, None)
         other._data = data
         other._shared = data is _EMPTY
+        return other
+
+    def _crossing_slowly(
+        self, put: Mapping[str, Any] | None, drop: tuple[str, ...]
+    ) -> CaseInsensitiveDict:
+        other = self.copy()
+        if put:
+            for name, value in put.items():
+                other[name] = value
+        for name in drop:
+            other.pop(name, None)
         return other
 
     def __repr__(self) -> str:
@@ -380,8 +403,8 @@ class MuleMessage:
         self.payload: Any = NULL_PAYLOAD if payload is None else payload
         self.id: str = id or new_id()
         self.root_id: str = root_id or self.id
-        self.inbound = CaseInsensitiveDict(inbound)
-        self.outbound = CaseInsensitiveDict(outbound)
+        self.inbound = CaseInsensitiveDict(inbound) if inbound else CaseInsensitiveDict.empty()
+        self.outbound = CaseInsensitiveDict(outbound) if outbound else CaseInsensitiveDict.empty()
         self._inbound_attachments: dict[str, Attachment] | None = None
         self._outbound_attachments: dict[str, Attachment] | None = None
         self.exception_payload: ExceptionPayload | None = None
@@ -490,16 +513,20 @@ class MuleMessage:
 
     # -- copies -----------------------------------------------------------------
 
-    def copy(self, drop_inbound: tuple[str, ...] = ()) -> MuleMessage:
+    def copy(
+        self, drop_inbound: tuple[str, ...] = (), put_outbound: Mapping[str, Any] | None = None
+    ) -> MuleMessage:
         """Same id, same payload object, copied scopes and attachments (a copy
-        constructor); ``drop_inbound``: inbound properties the copy goes without."""
+        constructor); ``drop_inbound``: inbound properties the copy goes without;
+        ``put_outbound``: outbound properties it is given (a reply's ``MULE_SESSION``)."""
         other = MuleMessage.__new__(MuleMessage)
         other.payload = self.payload
         other.id = self.id
         other.root_id = self.root_id
         inbound = self.inbound
         other.inbound = inbound.crossing(None, drop_inbound) if drop_inbound else inbound.copy()
-        other.outbound = self.outbound.copy()
+        outbound = self.outbound
+        other.outbound = outbound.crossing(put_outbound) if put_outbound else outbound.copy()
         found = self._inbound_attachments
         other._inbound_attachments = dict(found) if found else None
         found = self._outbound_attachments
@@ -521,7 +548,9 @@ class MuleMessage:
         other.id = self.id
         other.root_id = self.root_id
         other.inbound = self.outbound.crossing(put, drop) if put or drop else self.outbound.copy()
-        other.outbound = CaseInsensitiveDict()
+        other.outbound = empty = _new_object(CaseInsensitiveDict)  # .empty(), written out
+        empty._data = _EMPTY
+        empty._shared = True
         found = self._outbound_attachments
         other._inbound_attachments = dict(found) if found else None
         other._outbound_attachments = None
@@ -534,7 +563,9 @@ class MuleMessage:
         """``to_inbound`` in place, for a message nobody else holds (a reply copy):
         the same result without copying it once more."""
         self.inbound = self.outbound
-        self.outbound = CaseInsensitiveDict()
+        self.outbound = empty = _new_object(CaseInsensitiveDict)  # .empty(), written out
+        empty._data = _EMPTY
+        empty._shared = True
         self._inbound_attachments = self._outbound_attachments or None
         self._outbound_attachments = None
 
@@ -587,7 +618,9 @@ class MuleSession:
         values are dropped, the rest are deep copies (Java serialisation semantics)."""
         found = self._vars
         if not found:  # most sessions crossing a hop are empty
-            return MuleSession()
+            empty = _new_object(MuleSession)
+            empty._vars = None
+            return empty
         kept: dict[str, Any] = {}
         for key, value in found.items():
             if _serializable(value):
@@ -679,8 +712,21 @@ class MuleEvent:
         return self.message.id
 
     def copy(self) -> MuleEvent:
-        """Copied message (same id), copied flow vars, copied session: the SEDA hand-off."""
-        return self._clone(self.message.copy(), dict(self.flow_vars), self.session.copy())
+        """Copied message (same id), copied flow vars, copied session: the SEDA hand-off
+        and the P-1 copy (``_clone`` and ``MuleSession.copy`` written out)."""
+        other = _new_object(MuleEvent)
+        other.message = self.message.copy()
+        other.flow = self.flow
+        other.session = session = _new_object(MuleSession)
+        found = self.session._vars
+        session._vars = dict(found) if found else None
+        other.flow_vars = dict(self.flow_vars)
+        other.exchange_pattern = self.exchange_pattern
+        other._transacted = self._transacted
+        other.synchronous = self.synchronous
+        other.replyto = self.replyto
+        other.endpoint = self.endpoint
+        return other
 
     def with_message(self, message: MuleMessage) -> MuleEvent:
         """The same flow vars and session objects around another message."""
