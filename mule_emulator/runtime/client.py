@@ -129,7 +129,9 @@ class MuleClient:
     ) -> None:
         """One-way send (E4): the message is queued on the address's path."""
         self._app.check_running()
-        endpoint = self.outbound(address, "one-way")
+        endpoint = self._endpoints.get((address, "one-way"))  # outbound(), written out
+        if endpoint is None:
+            endpoint = self.outbound(address, "one-way")
         endpoint.process(self._event(payload, properties, "one-way"))
 
     def send(
@@ -142,7 +144,9 @@ class MuleClient:
         """Request-response send (E5-E7): the listening flow runs in this thread; the
         reply message, or None. ``timeout_s`` is accepted but VM sends apply none (VM-6)."""
         self._app.check_running()
-        endpoint = self.outbound(address, "request-response")
+        endpoint = self._endpoints.get((address, "request-response"))  # outbound(), written out
+        if endpoint is None:
+            endpoint = self.outbound(address, "request-response")
         result = endpoint.process(self._event(payload, properties, "request-response"))
         return result.message if isinstance(result, MuleEvent) else None
 

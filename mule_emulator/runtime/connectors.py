@@ -174,7 +174,8 @@ class VMConnector:
     def dispatch(self, endpoint: OutboundEndpoint, message: MuleMessage, event: MuleEvent) -> None:
         """E4/VM-3/C7: enqueue ``message`` on the endpoint's path; on the dispatcher pool
         unless the event is sync or transacted (then here, and errors reach the caller)."""
-        self.configure_queue(endpoint.path)
+        if endpoint.path not in self._settled:
+            self.configure_queue(endpoint.path)
         if tracing.current.active:  # trace hook
             tracing.current.emit("dispatch", flow=event.flow_name, address=endpoint.uri, mode="caller's thread" if event.synchronous or event.transacted or not self.dispatcher.pool.threading else "dispatcher pool", message=message.id)  # noqa: E501
         if event.synchronous or event.transacted:
@@ -194,7 +195,9 @@ class VMConnector:
 
     def enqueue(self, path: str, message: MuleMessage, uri: str | None = None) -> None:
         """Offer ``message`` with ``queueTimeout`` (Q7); a transaction holds it until commit."""
-        store = self.queue(path)
+        store = self._stores.get(path)  # queue(path), written out once the store is known
+        if store is None:
+            store = self.queue(path)
         if tracing.current.active:  # trace hook
             tracing.current.emit("enqueue", queue=f"vm://{path}", depth_before=store.size(), capacity=store.capacity, timeout_ms=int(self.queue_timeout_s * 1000), message=message.id, tx=getattr(transactions.current_transaction(), "id", None))  # noqa: E501
         if not transactions.queue_offer(store, message, self.queue_timeout_s):

@@ -304,7 +304,28 @@ class OutboundEndpoint(EndpointAddress, Processor):
             message = self.outbound_message(event)
             connector.dispatch(self, message, event)
             return VOID_EVENT
-        return self.send(event)
+        # E5, R8: call the listening flow in this thread; the reply becomes our message.
+        # The request is what ``outbound_message`` makes, except that the session goes
+        # to the receiver beside it, not through ``MULE_SESSION`` and back: the
+        # receiver would take both transport properties off again at once
+        # (``InboundEndpoint.create_event``).
+        request = event.message.to_inbound({MULE_ENDPOINT: self.uri}, _TRANSPORT_ONLY)
+        reply = connector.send(self, request, event, event.session.serialized_copy())
+        if reply is None:
+            return None
+        # The reply is the connector's own copy of the callee's message: turned
+        # inbound in place, no further copy. Its MULE_SESSION was stored under exactly
+        # that spelling (``VMConnector._reply``), so the plain dict answers.
+        carried = reply.outbound._data.get(MULE_SESSION)
+        if isinstance(carried, MuleSession):
+            # The carried session stays on the reply (inbound MULE_SESSION); the caller
+            # merges a copy of it, unless there is nothing in it to copy.
+            event.session.merge(carried.serialized_copy() if carried._vars else carried)
+        reply.turn_inbound()
+        result = event.with_message(reply)
+        if self.response_processors:
+            return run_chain(self.response_processors, result)
+        return result
 
     def outbound_message(self, event: MuleEvent) -> MuleMessage:
         """What crosses the hop (R7): the inbound copy of the message, with the
@@ -318,29 +339,6 @@ class OutboundEndpoint(EndpointAddress, Processor):
                 MULE_SESSION: event.session.serialized_copy(),
             }
         )
-
-    def send(self, event: MuleEvent) -> ProcessResult:
-        """E5, R8: call the listening flow in this thread; the reply becomes our message.
-
-        The request is what ``outbound_message`` makes, except that the session goes
-        to the receiver beside it, not through ``MULE_SESSION`` and back: the receiver
-        would take both transport properties off again at once (``create_event``)."""
-        request = event.message.to_inbound({MULE_ENDPOINT: self.uri}, _TRANSPORT_ONLY)
-        reply = self.connector.send(self, request, event, event.session.serialized_copy())
-        if reply is None:
-            return None
-        # The reply is the connector's own copy of the callee's message: turned
-        # inbound in place, no further copy.
-        carried = reply.outbound.get(MULE_SESSION)
-        if isinstance(carried, MuleSession):
-            # The carried session stays on the reply (inbound MULE_SESSION); the caller
-            # merges a copy of it, unless there is nothing in it to copy.
-            event.session.merge(carried.serialized_copy() if carried._vars else carried)
-        reply.turn_inbound()
-        result = event.with_message(reply)
-        if self.response_processors:
-            return run_chain(self.response_processors, result)
-        return result
 
     def describe(self) -> str:
         return f"{self.kind} {self.uri}"

@@ -266,8 +266,10 @@ class Flow:
         return taken
 
     def _work(self, event: MuleEvent) -> None:
-        """The worker of a single hand-off: the whole chain."""
-        self._handle(event, lambda: self.run_chain(event))
+        """The worker of a single hand-off: the whole chain (``_handle``, written out)."""
+        transactions.execute_handled(
+            self.run_chain, self.exception_strategy, "Flow", self.name, None, (event,)
+        )
 
     def _step_worker(self, index: int) -> Callable[[MuleEvent], None]:
         """The worker of hand-off ``index`` of a per-processor strategy (PS-5): run

@@ -649,12 +649,17 @@ class MuleSession:
 # The transactions module registers a probe "is a transaction bound to this thread?"
 # so that ``MuleEvent.transacted`` follows F-6 without message.py importing it.
 _transaction_probe: Callable[[], bool] | None = None
+# The thread-local state behind the probe, when given: its ``current`` attribute is read
+# directly (a property read per one-way event, so one Python call less each time).
+_transaction_state: Any = None
 
 
-def set_transaction_probe(probe: Callable[[], bool] | None) -> None:
-    """Register the function that says whether the current thread has a transaction."""
-    global _transaction_probe
+def set_transaction_probe(probe: Callable[[], bool] | None, state: Any = None) -> None:
+    """Register the function that says whether the current thread has a transaction;
+    ``state``: a thread-local whose ``current`` is not None exactly when it says so."""
+    global _transaction_probe, _transaction_state
     _transaction_probe = probe
+    _transaction_state = state if probe is not None else None
 
 
 class MuleEvent:
@@ -696,6 +701,9 @@ class MuleEvent:
     def transacted(self) -> bool:
         if self._transacted:
             return True
+        state = _transaction_state
+        if state is not None:
+            return state.current is not None
         probe = _transaction_probe
         return bool(probe and probe())
 

@@ -260,7 +260,7 @@ def _has_transaction() -> bool:
     return _state.current is not None
 
 
-set_transaction_probe(_has_transaction)
+set_transaction_probe(_has_transaction, _state)
 
 
 def begin_transaction(*, xa: bool = False, timeout_ms: int | None = None) -> VMTransaction:
@@ -544,19 +544,23 @@ def _cached_main_template(
 
 
 def execute_handled(
-    work: Callable[[], Any],
+    work: Callable[..., Any],
     handler: ExceptionHandler | None,
     what: str,
     name: object,
     config: TransactionConfig | None = None,
+    args: tuple[Any, ...] = (),
 ) -> None:
-    """Run ``work`` in the main execution template where nobody waits for a result (a
-    receiver's or a worker's thread): the exception strategy handles failures (E-2);
-    what it leaves unhandled is logged as "<what> <name>" (E-13), never raised. (Two
-    parts, so that a hot path builds no message text unless something fails.)"""
-    template = _cached_main_template(config, handler)
+    """Run ``work(*args)`` in the main execution template where nobody waits for a
+    result (a receiver's or a worker's thread): the exception strategy handles failures
+    (E-2); what it leaves unhandled is logged as "<what> <name>" (E-13), never raised.
+    (Two parts, so that a hot path builds no message text unless something fails.)"""
+    # _cached_main_template, written out (once per polled message or stage work item)
+    template = _MAIN_TEMPLATES.get((id(config), id(handler)))
+    if template is None or template.config is not config or template.handler is not handler:
+        template = _cached_main_template(config, handler)
     try:
-        template.execute(work)
+        template.execute(work, *args)
     except MessagingError as error:
         log.debug("%s %s: unhandled failure: %s", what, name, error)
     except Exception:
