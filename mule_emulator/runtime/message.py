@@ -74,10 +74,11 @@ def new_id() -> str:
     without building a ``uuid.UUID`` object on the way."""
     h = _urandom(16).hex()
     # version nibble 4; variant bits 10 (8, 9, a or b) above 2 random bits
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-_VARIANT = "89ab"
+# A random hex digit → the variant digit keeping its two low bits (one dict read).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 # ----------------------------------------------------------------------------- scopes
@@ -253,6 +254,13 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
         data = self._data
         if key in data:
             return data[key]
+        # _spelling's verdicts without its frame: no other spelling of the name was
+        # ever stored, or no spelling at all (the usual misses: MULE_REPLYTO ...)
+        if not data or key in _SOLE:
+            return default
+        folded = _FOLDED.get(key)
+        if folded is not None and _SPELLINGS_COMPLETE and folded not in _SPELLINGS:
+            return default
         stored = self._spelling(key)
         return default if stored is None else data[stored]
 
@@ -285,14 +293,13 @@ class CaseInsensitiveDict(MutableMapping[str, Any]):
                     or _SPELLINGS.get(_FOLDED.get(key) or _fold(key)) is not None
                 ):  # another spelling may be stored
                     return self._crossing_slowly(put, drop)
-            data = {k: v for k, v in data.items() if k not in drop} if data else {}
-        elif data or put:
+        if data or put:
             data = dict(data)
-        other = _new_object(CaseInsensitiveDict)
-        if put:
-            data.update(put)
+            if put:
+                data.update(put)
             for key in drop:  # dropped after the writes, as pop after [key] = value
                 data.pop(key, None)
+        other = _new_object(CaseInsensitiveDict)
         other._data = data
         other._shared = data is _EMPTY
         return other
@@ -403,8 +410,19 @@ class MuleMessage:
         self.payload: Any = NULL_PAYLOAD if payload is None else payload
         self.id: str = id or new_id()
         self.root_id: str = root_id or self.id
-        self.inbound = CaseInsensitiveDict(inbound) if inbound else CaseInsensitiveDict.empty()
-        self.outbound = CaseInsensitiveDict(outbound) if outbound else CaseInsensitiveDict.empty()
+        # Empty scopes as CaseInsensitiveDict.empty() makes them, written out.
+        if inbound:
+            self.inbound = CaseInsensitiveDict(inbound)
+        else:
+            self.inbound = scope = _new_object(CaseInsensitiveDict)
+            scope._data = _EMPTY
+            scope._shared = True
+        if outbound:
+            self.outbound = CaseInsensitiveDict(outbound)
+        else:
+            self.outbound = scope = _new_object(CaseInsensitiveDict)
+            scope._data = _EMPTY
+            scope._shared = True
         self._inbound_attachments: dict[str, Attachment] | None = None
         self._outbound_attachments: dict[str, Attachment] | None = None
         self.exception_payload: ExceptionPayload | None = None
