@@ -90,7 +90,9 @@ class MuleApp:
         self.properties = dict(properties or {})
         self.client = MuleClient(self)
         self._lock = threading.RLock()
-        self._running = False
+        #: Whether the application is started (between ``start`` and ``stop``); a
+        #: plain attribute, read by every client call.
+        self.running = False
         self._stale = False
         self._receivers: list[PollingReceiver | TransactedReceiver] = []
         self._consumed_before_stop: set[str] = set()  # receivers' queues (leftover report)
@@ -225,16 +227,12 @@ class MuleApp:
 
     # ------------------------------------------------------------------ lifecycle
 
-    @property
-    def running(self) -> bool:
-        return self._running
-
     def _shutdown_timeout_s(self) -> float:
         ms = self.config.configuration.shutdown_timeout_ms
         return (ms if ms is not None else DEFAULT_SHUTDOWN_TIMEOUT_MS) / 1000.0
 
     def check_running(self) -> None:
-        if not self._running:
+        if not self.running:
             raise LifecycleError(f"Application '{self.name}' is not started")
 
     def start(self) -> None:
@@ -242,7 +240,7 @@ class MuleApp:
         the threads: dispatchers → stages → receivers. A part that fails to start stops
         what had started and the error is raised."""
         with self._lock:
-            if self._running:
+            if self.running:
                 return
             if self._stale:
                 self._build()
@@ -287,7 +285,7 @@ class MuleApp:
             except BaseException:
                 self._stopped_parts(drain=False)
                 raise
-            self._running = True
+            self.running = True
             log.info("Application %s started", self.name)
 
     @staticmethod
@@ -373,9 +371,9 @@ class MuleApp:
         if mode not in ("graceful", "crash"):
             raise ValueError(f"stop mode must be 'graceful' or 'crash', not {mode!r}")
         with self._lock:
-            if not self._running:
+            if not self.running:
                 return
-            self._running = False
+            self.running = False
             self._stopped_parts(drain=mode == "graceful")
             log.info("Application %s stopped (%s)", self.name, mode)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mule_emulator.runtime.endpoints import OutboundEndpoint
 
 
-_new_event = object.__new__
+_new_object = object.__new__
 
 
 class ClientConstruct:
@@ -51,6 +51,11 @@ def parse_address(address: str) -> tuple[str, str, dict[str, str]]:
         if key:
             params[key] = value
     return scheme.lower(), rest, params
+
+
+def _send_event(payload: Any) -> MuleEvent:
+    """A client event for a send of a bare payload (``OutboundEndpoint.send_payload``)."""
+    return MuleClient._event(payload, None, "request-response")
 
 
 class MuleClient:
@@ -112,7 +117,7 @@ class MuleClient:
                 outbound[key] = value
         # MuleEvent(message, flow=CLIENT_CONSTRUCT, exchange_pattern=pattern,
         # synchronous=<request-response>), without the keyword parsing
-        event = _new_event(MuleEvent)
+        event = _new_object(MuleEvent)
         event.message = message
         event.flow = CLIENT_CONSTRUCT
         event.session = MuleSession()
@@ -143,10 +148,16 @@ class MuleClient:
     ) -> MuleMessage | None:
         """Request-response send (E5-E7): the listening flow runs in this thread; the
         reply message, or None. ``timeout_s`` is accepted but VM sends apply none (VM-6)."""
-        self._app.check_running()
+        app = self._app
+        if not app.running:
+            app.check_running()
         endpoint = self._endpoints.get((address, "request-response"))  # outbound(), written out
         if endpoint is None:
             endpoint = self.outbound(address, "request-response")
+        if not properties and not isinstance(payload, MuleMessage):
+            # Nothing of the client's message or event outlives the send: the endpoint
+            # may build its request from the payload at once.
+            return endpoint.send_payload(payload, _send_event)
         result = endpoint.process(self._event(payload, properties, "request-response"))
         return result.message if isinstance(result, MuleEvent) else None
 

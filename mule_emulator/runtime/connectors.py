@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mule_emulator.runtime.endpoints import InboundEndpoint, OutboundEndpoint
 
 log = logging.getLogger("mule.transport.vm")
+_new_session = object.__new__
 
 PoolFactory = Callable[[str, "ThreadingProfile | None"], "ThreadPool"]
 
@@ -214,23 +215,30 @@ class VMConnector:
         self,
         endpoint: OutboundEndpoint,
         message: MuleMessage,
-        event: MuleEvent,
+        event: MuleEvent | None,
         session: MuleSession | None = None,
     ) -> MuleMessage | None:
-        """E5/E6: find the receiver for the path and run its flow in this thread.
-        ``session``: handed to the receiver with ``message`` (``InboundEndpoint.create_event``)."""
+        """E5/E6: find the receiver for the path and run its flow in this thread; the
+        reply as the caller receives it (the callee's outbound properties and its
+        serialised session as ``MULE_SESSION`` in its inbound scope), or None.
+        ``session``: handed to the receiver with ``message`` (``InboundEndpoint.create_event``).
+        ``event``: the sender's, for the trace (None: a bare send outside a trace,
+        ``OutboundEndpoint.send_payload``)."""
         receiver = self.receivers.get(endpoint.path)  # receiver_for's exact match, inline
         if receiver is None or receiver.flow is None or not receiver.flow.source_started:
             receiver = self.receiver_for(endpoint.path)
         if tracing.current.active:  # trace hook
-            tracing.current.emit("send", flow=event.flow_name, address=endpoint.uri, target=receiver.flow.name if receiver and receiver.flow else None, message=message.id)  # noqa: E501
+            tracing.current.emit("send", flow=event.flow_name if event else "MuleClient", address=endpoint.uri, target=receiver.flow.name if receiver and receiver.flow else None, message=message.id)  # noqa: E501
         if receiver is None:
             raise NoReceiverError(
                 f'There is no receiver registered on connector "{self.name}" for endpointUri '
                 f"{endpoint.uri}. Failed to route event via endpoint: {endpoint.uri}"
             )
-        if receiver.one_way:
-            return self.on_call(receiver, message, True, session)
+        if receiver.one_way or session is None:
+            reply = self.on_call(receiver, message, True, session)
+            if reply is not None:
+                reply.turn_inbound()
+            return reply
         # on_call for a request-response receiver, written out (the hot path of a send)
         flow = receiver.flow
         assert flow is not None
@@ -240,17 +248,28 @@ class VMConnector:
         if template is None:
             template = self._template(receiver, handler)
         try:
-            result = template.execute(
-                receiver.route_event, receiver.create_event(message, True, session)
-            )
+            if template.plain_handling:  # template.execute, written out
+                try:
+                    result = receiver.accept_call(message, session)
+                except MessagingError as error:
+                    result = template.failed(error)
+            else:
+                result = template.execute(receiver.accept_call, message, session)
         except MessagingError as error:
             failed = error.event if isinstance(error.event, MuleEvent) else None
             if failed is None:
                 return None
-            return self._reply(failed)
+            result = failed
         if not isinstance(result, MuleEvent):
             return None
-        return self._reply(result)
+        # _reply then turn_inbound, in one copy
+        callee = result.session
+        if callee._vars:
+            carried = callee.serialized_copy()
+        else:  # serialized_copy() of an empty session, written out
+            carried = _new_session(MuleSession)
+            carried._vars = None
+        return result.message.to_inbound({MULE_SESSION: carried})
 
     def on_call(
         self,

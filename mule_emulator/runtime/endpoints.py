@@ -14,15 +14,17 @@ connector default transformers (E11), and what crosses a hop (R7, R8, M-4, M-6).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mule_emulator import tracing  # teaching views: run --trace hook
 from mule_emulator.errors import LifecycleError, MessagingError
 from mule_emulator.model.config import EndpointConfig
 from mule_emulator.runtime import transactions
 from mule_emulator.runtime.message import (
     REPLY_TO,
     ROOT_MESSAGE_ID,
+    SOLE_SPELLINGS,
     VOID_EVENT,
     MuleEvent,
     MuleMessage,
@@ -97,6 +99,7 @@ def attach_session(message: MuleMessage, session: MuleSession) -> None:
 # What the transport adds besides MULE_ENDPOINT, and a receiver takes off again.
 _TRANSPORT_ONLY = (MULE_SESSION, ROOT_MESSAGE_ID)
 _new_event = object.__new__
+_new_session = object.__new__
 
 
 class EndpointAddress:
@@ -142,6 +145,8 @@ class InboundEndpoint(EndpointAddress):
         # connector's tuple is replaced (it is set after the endpoints are built).
         self._chain_key: tuple[Processor, ...] | None = None
         self._chain: tuple[Processor, ...] = ()
+        # Neither a MIME check nor response processors: accept_call routes inline.
+        self._plain_route = not config.mime_type and not self.response_processors
 
     def create_event(
         self, message: MuleMessage, owned: bool = False, session: MuleSession | None = None
@@ -186,6 +191,48 @@ class InboundEndpoint(EndpointAddress):
         event.replyto = inbound.get(REPLY_TO)  # the reply-to destination (P-26)
         event.endpoint = self.uri
         return event
+
+    def accept_call(self, message: MuleMessage, session: MuleSession) -> ProcessResult:
+        """A send's request on a request-response endpoint: ``create_event(message,
+        True, session)`` then ``route_event``, as one call (the hot path of every send).
+
+        ``message`` was made for this call alone, ``session`` handed over beside it."""
+        flow = self.flow
+        # MuleEvent(...) written out, as create_event with a session: a request-response
+        # event is synchronous.
+        event = _new_event(MuleEvent)
+        event.message = message
+        event.flow = flow
+        event.session = session
+        event.flow_vars = {}
+        event.exchange_pattern = self.exchange_pattern
+        event._transacted = self.transacted
+        event.synchronous = True
+        inbound = message.inbound
+        data = inbound._data
+        # the reply-to destination (P-26): inbound.get(REPLY_TO), its usual answers inline
+        if REPLY_TO in data:
+            event.replyto = data[REPLY_TO]
+        else:
+            event.replyto = None if REPLY_TO in SOLE_SPELLINGS else inbound.get(REPLY_TO)
+        event.endpoint = self.uri
+        if self._plain_route is False or self.redelivery_policy is not None or flow is None:
+            return self.route_event(event)
+        # route_event, written out for an endpoint without MIME type, redelivery
+        # policy and response processors
+        if inbound._shared or MULE_ORIGINATING_ENDPOINT not in SOLE_SPELLINGS:
+            inbound[MULE_ORIGINATING_ENDPOINT] = self.name
+        else:  # the scope's own dict, and no other spelling of the name stored anywhere
+            data[MULE_ORIGINATING_ENDPOINT] = self.name
+        transformers = self.connector.inbound_transformers
+        if transformers is not self._chain_key:
+            self._chain = (*transformers, *self.processors)
+            self._chain_key = transformers
+        chain = self._chain
+        result = run_chain(chain, event) if chain else event
+        if isinstance(result, MuleEvent):
+            return flow.process_from_source(result)
+        return result
 
     def route(
         self, message: MuleMessage, owned: bool = False, session: MuleSession | None = None
@@ -267,6 +314,15 @@ class OutboundEndpoint(EndpointAddress, Processor):
         tx = config.transaction
         # T2: no <transaction> (or INDIFFERENT) changes nothing; decided once here.
         self._plain = tx is None or tx.action == "INDIFFERENT"
+        # A request-response endpoint with nothing to run on the caller's message
+        # before the send, nor on the reply: ``send_payload`` may skip that message.
+        self._bare = (
+            self._plain
+            and not self.one_way
+            and not self.processors
+            and not self.response_processors
+            and not config.mime_type
+        )
         self._chain_key: tuple[Processor, ...] | None = None
         self._chain: tuple[Processor, ...] = ()
 
@@ -310,22 +366,67 @@ class OutboundEndpoint(EndpointAddress, Processor):
         # receiver would take both transport properties off again at once
         # (``InboundEndpoint.create_event``).
         request = event.message.to_inbound({MULE_ENDPOINT: self.uri}, _TRANSPORT_ONLY)
-        reply = connector.send(self, request, event, event.session.serialized_copy())
+        session = event.session
+        if session._vars:
+            handed = session.serialized_copy()
+        else:  # serialized_copy() of an empty session, written out
+            handed = _new_session(MuleSession)
+            handed._vars = None
+        reply = connector.send(self, request, event, handed)
         if reply is None:
             return None
-        # The reply is the connector's own copy of the callee's message: turned
-        # inbound in place, no further copy. Its MULE_SESSION was stored under exactly
-        # that spelling (``VMConnector._reply``), so the plain dict answers.
-        carried = reply.outbound._data.get(MULE_SESSION)
+        # The reply is the connector's own inbound copy of the callee's message (no
+        # further copy). Its MULE_SESSION was stored under exactly that spelling
+        # (``VMConnector.send``), so the plain dict answers.
+        carried = reply.inbound._data.get(MULE_SESSION)
         if isinstance(carried, MuleSession):
             # The carried session stays on the reply (inbound MULE_SESSION); the caller
-            # merges a copy of it, unless there is nothing in it to copy.
-            event.session.merge(carried.serialized_copy() if carried._vars else carried)
-        reply.turn_inbound()
-        result = event.with_message(reply)
+            # merges a copy of it, unless there is nothing in it to copy (then, with
+            # nothing of ours either, the merge would change nothing).
+            if carried._vars:
+                session.merge(carried.serialized_copy())
+            elif session._vars is not None:
+                session.merge(carried)
+        # event.with_message(reply), written out
+        result = _new_event(MuleEvent)
+        result.message = reply
+        result.flow = event.flow
+        result.session = session
+        result.flow_vars = event.flow_vars
+        result.exchange_pattern = event.exchange_pattern
+        result._transacted = event._transacted
+        result.synchronous = event.synchronous
+        result.replyto = event.replyto
+        result.endpoint = event.endpoint
         if self.response_processors:
             return run_chain(self.response_processors, result)
         return result
+
+    def send_payload(
+        self, payload: Any, event_for: Callable[[Any], MuleEvent]
+    ) -> MuleMessage | None:
+        """A request-response send of a bare payload by a caller that keeps nothing of
+        its event (``MuleClient.send`` without properties): the reply message, or None.
+
+        ``process(event_for(payload))`` then the reply's message, as observed: when
+        nothing runs before the send (no processors, connector transformers, MIME
+        type, transaction action, response processors, trace), the caller's message
+        would only be copied into the request and its event, session and flow
+        variables dropped with the reply, so the request is built from the payload at
+        once (same new id, same properties)."""
+        connector = self.connector
+        if (
+            not self._bare
+            or connector.outbound_transformers
+            or not connector.started
+            or tracing.current.active
+        ):
+            result = self.process(event_for(payload))
+            return result.message if isinstance(result, MuleEvent) else None
+        request = MuleMessage.arriving(payload, {MULE_ENDPOINT: self.uri})
+        session = _new_session(MuleSession)  # the caller's empty session, serialised
+        session._vars = None
+        return connector.send(self, request, None, session)
 
     def outbound_message(self, event: MuleEvent) -> MuleMessage:
         """What crosses the hop (R7): the inbound copy of the message, with the

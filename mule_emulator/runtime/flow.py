@@ -78,6 +78,9 @@ class Flow:
     #: Whether the strategy is ``synchronous`` (set with ``strategy``).
     strategy_is_synchronous: bool
     _lax: bool
+    #: Whether the source delivers (sends find its endpoints): set by ``start_source``
+    #: and ``stop_source``; a plain attribute, read on every send.
+    source_started: bool
 
     def __init__(
         self,
@@ -104,7 +107,7 @@ class Flow:
         self._handoffs: list[Handoff] = []
         self._steps: tuple[Processor, ...] = ()  # per-processor strategies: hand-off before each
         self._started = False
-        self._source_started = False
+        self.source_started = False
         # Entries into the processors: ``next()`` on an itertools.count is one C call
         # under the GIL, so concurrent workers count without a lock.
         self._runs = itertools.count()
@@ -119,10 +122,6 @@ class Flow:
     def source(self) -> InboundEndpoint | None:
         """The (first) inbound endpoint of the source, if it has one."""
         return self.sources[0] if self.sources else None
-
-    @property
-    def source_started(self) -> bool:
-        return self._source_started
 
     @property
     def strategy(self) -> ProcessingStrategy:
@@ -401,12 +400,12 @@ class Flow:
     def start_source(self) -> None:
         """Let the source deliver: endpoints are now found by sends, a poll schedules
         (on the engine, with the receivers)."""
-        self._source_started = True
+        self.source_started = True
         if self.poll is not None:
             self.poll.start()
 
     def stop_source(self, wait_s: float = 5.0) -> None:
-        self._source_started = False
+        self.source_started = False
         if self.poll is not None:
             self.poll.stop(wait_s)
 

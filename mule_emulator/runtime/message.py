@@ -131,6 +131,11 @@ def _register(key: str) -> None:
         _SOLE.discard(seen)
 
 
+#: ``_SOLE`` for the transport's hot paths (read only): a name in it was only ever
+#: stored under that spelling, so a scope that lacks it under that spelling lacks it.
+SOLE_SPELLINGS: set[str] = _SOLE
+
+
 class CaseInsensitiveDict(MutableMapping[str, Any]):
     """A property scope: keys compare case-insensitively and keep the case last written (M-2).
 
@@ -372,6 +377,19 @@ CORRELATION_GROUP_SIZE = "MULE_CORRELATION_GROUP_SIZE"
 REPLY_TO = "MULE_REPLYTO"
 ROOT_MESSAGE_ID = "MULE_ROOT_MESSAGE_ID"
 
+# The transport's own names, registered up front: a registration only says "this
+# spelling may be stored", so their exact spellings answer from ``_SOLE`` (no key
+# scan, no frame) from the first message on, until another spelling is stored.
+for _name in (
+    REPLY_TO,
+    ROOT_MESSAGE_ID,
+    "MULE_SESSION",
+    "MULE_ENDPOINT",
+    "MULE_ORIGINATING_ENDPOINT",
+    "MULE_FORCE_SYNC",
+):
+    _register(_name)
+
 
 # ----------------------------------------------------------------------------- message
 
@@ -565,7 +583,20 @@ class MuleMessage:
         other.payload = self.payload
         other.id = self.id
         other.root_id = self.root_id
-        other.inbound = self.outbound.crossing(put, drop) if put or drop else self.outbound.copy()
+        source = self.outbound
+        if drop or not put:
+            other.inbound = source.crossing(put, drop) if drop else source.copy()
+        else:
+            for key in put:
+                if key not in _SOLE:
+                    other.inbound = source.crossing(put)
+                    break
+            else:  # crossing's usual case, written out: one spelling of each name
+                data = dict(source._data)
+                data.update(put)
+                other.inbound = scope = _new_object(CaseInsensitiveDict)
+                scope._data = data
+                scope._shared = False
         other.outbound = empty = _new_object(CaseInsensitiveDict)  # .empty(), written out
         empty._data = _EMPTY
         empty._shared = True
@@ -576,6 +607,31 @@ class MuleMessage:
         other.mime_type = self.mime_type
         other.encoding = self.encoding
         return other
+
+    @staticmethod
+    def arriving(payload: Any, inbound: dict[str, Any]) -> MuleMessage:
+        """What ``MuleMessage(payload).to_inbound(inbound)`` gives, built at once: a new
+        message (new id) whose inbound scope holds ``inbound`` (a dict made for it, its
+        keys one spelling each), nothing outbound. A send of a bare payload needs no
+        sender's message first (``OutboundEndpoint.send_payload``)."""
+        for key in inbound:
+            if key not in _SOLE:
+                _register(key)  # as crossing does: other spellings find it
+        message = _new_object(MuleMessage)
+        message.payload = NULL_PAYLOAD if payload is None else payload
+        message.id = message.root_id = new_id()
+        message.inbound = scope = _new_object(CaseInsensitiveDict)
+        scope._data = inbound
+        scope._shared = False
+        message.outbound = scope = _new_object(CaseInsensitiveDict)  # .empty(), written out
+        scope._data = _EMPTY
+        scope._shared = True
+        message._inbound_attachments = None
+        message._outbound_attachments = None
+        message.exception_payload = None
+        message.mime_type = DEFAULT_MIME_TYPE
+        message.encoding = None
+        return message
 
     def turn_inbound(self) -> None:
         """``to_inbound`` in place, for a message nobody else holds (a reply copy):

@@ -389,6 +389,9 @@ class TransactionTemplate:
         # resolves and begins nothing: its steps reduce to the work and, for an
         # error-handling template, the failure handling. Decided once, here.
         self._plain = self.action == "INDIFFERENT"
+        #: INDIFFERENT and error-handling: ``execute`` is the work itself, with
+        #: ``failed`` on a ``MessagingError``; a hot caller may do the same without it.
+        self.plain_handling = self._plain and self.error_handling
 
     @property
     def transacted(self) -> bool:
@@ -405,15 +408,7 @@ class TransactionTemplate:
             try:
                 return work(*args)
             except MessagingError as error:
-                # A failing strategy raises ``error`` again: it goes on as it is.
-                with contextlib.suppress(MessagingError):
-                    self._on_error(error)
-                if self.resolve_any:
-                    self._resolve_quietly()
-                if error.handled:
-                    handled: R = error.event
-                    return handled
-                raise
+                return self.failed(error)  # type: ignore[no-any-return]
         if args:
             return self.execute(lambda: work(*args))
         if not self.error_handling:
@@ -484,6 +479,20 @@ class TransactionTemplate:
         except MessagingError as error:
             self._on_error(error)
             raise
+
+    def failed(self, error: MessagingError) -> Any:
+        """What a plain template (``plain``) does when its work raised ``error``: the
+        exception strategy, then (``resolve_any``) whatever transaction is bound; the
+        handled result, or ``error`` raised again. A caller on the hot path runs the
+        work itself and calls this only on failure (``execute``'s INDIFFERENT branch)."""
+        # A failing strategy raises ``error`` again: it goes on as it is.
+        with contextlib.suppress(MessagingError):
+            self._on_error(error)
+        if self.resolve_any:
+            self._resolve_quietly()
+        if error.handled:
+            return error.event
+        raise error
 
     def _on_error(self, error: MessagingError) -> None:
         """Hand a failure to the exception strategy; its result becomes the error's
