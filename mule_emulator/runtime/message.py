@@ -584,19 +584,28 @@ class MuleMessage:
         other.id = self.id
         other.root_id = self.root_id
         source = self.outbound
-        if drop or not put:
-            other.inbound = source.crossing(put, drop) if drop else source.copy()
-        else:
+        inbound: CaseInsensitiveDict | None = None
+        if put:
+            # crossing's usual case, written out: each name ever stored under one
+            # spelling only (every put and drop name in _SOLE)
             for key in put:
                 if key not in _SOLE:
-                    other.inbound = source.crossing(put)
                     break
-            else:  # crossing's usual case, written out: one spelling of each name
-                data = dict(source._data)
-                data.update(put)
-                other.inbound = scope = _new_object(CaseInsensitiveDict)
-                scope._data = data
-                scope._shared = False
+            else:
+                for key in drop:
+                    if key not in _SOLE:
+                        break
+                else:
+                    data = dict(source._data)
+                    data.update(put)
+                    for key in drop:  # dropped after the writes, as crossing does
+                        data.pop(key, None)
+                    inbound = _new_object(CaseInsensitiveDict)
+                    inbound._data = data
+                    inbound._shared = False
+        if inbound is None:
+            inbound = source.crossing(put, drop) if put or drop else source.copy()
+        other.inbound = inbound
         other.outbound = empty = _new_object(CaseInsensitiveDict)  # .empty(), written out
         empty._data = _EMPTY
         empty._shared = True
