@@ -378,7 +378,7 @@ class PersistentQueueStore(QueueStore):
             item, ok = self._decode(record)
             try:
                 if ok:
-                    self._db.execute([(_DELETE, (self.name, record[0]))])
+                    self._db.execute([(_DELETE, (self.name, record[0]))], urgent=True)
                 else:
                     self._set_aside(record[0], record[1], "it cannot be decoded")
             except StoreBrokenError as exc:
@@ -446,7 +446,7 @@ class PersistentQueueStore(QueueStore):
         ]
         try:
             if deletes:
-                self._db.execute(deletes)
+                self._db.execute(deletes, urgent=True)
         except StoreBrokenError as exc:
             self._undo_takes(records, claimed=claim)
             raise StoreBrokenError(f"Queue '{self.name}': {exc}") from exc
@@ -483,7 +483,7 @@ class PersistentQueueStore(QueueStore):
             item, ok = self._decode(record)
             try:
                 if ok:
-                    self._db.execute([(_RESERVE, (tx, self.name, record[0]))])
+                    self._db.execute([(_RESERVE, (tx, self.name, record[0]))], urgent=True)
                 else:
                     self._set_aside(record[0], record[1], "it cannot be decoded")
             except StoreBrokenError as exc:
