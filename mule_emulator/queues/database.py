@@ -139,7 +139,7 @@ def _one_statement(batch: Iterable[_Ticket]) -> Statement | None:
             else:
                 return None
             rows += 1
-    if rows > _MAX_ROWS:
+    if not 0 < rows <= _MAX_ROWS:
         return None
     return _change_rows(rows), params
 
