@@ -11,12 +11,15 @@ one write + fsync per record and against persist-queue.
 Group commit: a writer never syncs alone if others are waiting. Each change is a
 *ticket* (a few SQL statements plus a callback); the first waiting thread becomes the
 leader, takes every pending ticket, runs them in one transaction with one sync, runs the
-callbacks in ticket order, and wakes each owner; the owner of the oldest ticket that
-arrived meanwhile leads the next round. Under 16 producers a round carries many
-tickets, so durability costs far less than one sync per message. A failed round is
-retried ticket by ticket so that one bad change does not fail its neighbours; what
-still fails raises ``StoreBrokenError`` in the thread that asked for it, and nothing
-already committed is touched.
+callbacks in ticket order, and wakes each owner; the owner of a ticket that
+arrived meanwhile (a taker's first) leads the next round. Under 16 producers a round
+carries many tickets, so durability costs far less than one sync per message. A
+taker's removal (``urgent``) leads its own round: the consumer can remove at most a
+receiver's batch per sync, so it must not wait a round more nor be woken for it. A
+round of puts and removals is a single statement (one call into SQLite, one GIL
+re-acquisition). A failed round is retried ticket by ticket so that one bad change
+does not fail its neighbours; what still fails raises ``StoreBrokenError`` in the
+thread that asked for it, and nothing already committed is touched.
 """
 
 from __future__ import annotations
