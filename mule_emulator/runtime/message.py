@@ -687,11 +687,6 @@ class MuleSession:
     def vars(self, value: dict[str, Any]) -> None:
         self._vars = value
 
-    @property
-    def has_vars(self) -> bool:
-        """Whether any session variable is set."""
-        return bool(self._vars)
-
     def copy(self) -> MuleSession:
         """A shallow copy (SEDA hand-off, async scope)."""
         return MuleSession(self._vars)
