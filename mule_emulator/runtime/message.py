@@ -17,9 +17,11 @@ reads (inbound), which is what a VM hop does (VM-3).
 from __future__ import annotations
 
 import copy as _copy
+import itertools
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,21 +66,33 @@ def is_null(value: Any) -> bool:
     return value is None or value is NULL_PAYLOAD
 
 
-_urandom = os.urandom
+# Message ids have the layout of Mule's (``org.mule.util.UUID`` is eaio's time-based
+# UUID, version 1): a 60-bit count of 100 ns ticks since 1582-10-15, then a clock
+# sequence and node fixed for the process. Ours start the count at the process's start
+# and add one per id (``itertools.count``: atomic under the GIL, no lock), so ids are
+# unique and ordered within a process; the clock sequence and node are random per
+# process, so two processes (an app and its restart over a persistent queue) differ.
+_GREGORIAN_OFFSET = 0x01B21DD213814000
+_ticks = itertools.count(time.time_ns() // 100 + _GREGORIAN_OFFSET)
+_NODE = int.from_bytes(os.urandom(8), "big")
+# clock sequence: variant bits 10 over 14 random bits; node: 48 random bits with the
+# multicast bit set (RFC 4122 4.5: a node that is not a MAC address)
+_ID_TAIL = f"-{0x8000 | (_NODE >> 48) & 0x3FFF:04x}-{(_NODE & 0xFFFFFFFFFFFF) | 1 << 40:012x}"
+# The text after the time's low 32 bits, with the high bits it was made for (one
+# tuple, replaced whole): the high bits change once per 2**32 ids.
+_id_high: tuple[int, str] = (-1, "")
 
 
 def new_id() -> str:
-    """A fresh message id (a UUID, as Mule's ``UUID.getUUID()``): a version-4 UUID,
-    the text ``str(uuid.uuid4())`` gives, from the same 16 bytes of ``os.urandom``
-    (kept: its GIL release paces a busy producer, see the README's tuning table),
-    without building a ``uuid.UUID`` object on the way."""
-    h = _urandom(16).hex()
-    # version nibble 4; variant bits 10 (8, 9, a or b) above 2 random bits
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-
-
-# A random hex digit → the variant digit keeping its two low bits (one dict read).
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+    """A fresh message id: the text of a version-1 UUID, as Mule's ``UUID.getUUID()``."""
+    global _id_high
+    tick = next(_ticks)
+    high, rest = _id_high
+    if (tick >> 32) != high:
+        high = tick >> 32
+        rest = f"-{high & 0xFFFF:04x}-1{(high >> 16) & 0xFFF:03x}{_ID_TAIL}"
+        _id_high = (high, rest)
+    return "%08x%s" % (tick & 0xFFFFFFFF, rest)  # noqa: UP031 (40 ns less than an f-string)
 
 
 # ----------------------------------------------------------------------------- scopes

@@ -219,17 +219,46 @@ def test_queued_message_is_copied_by_the_receiver(make_app: AppMaker) -> None:
     assert event.message.inbound.get("MULE_SESSION") is None
 
 
-def test_new_id_is_a_version_4_uuid_text_and_unique() -> None:
+def test_new_id_is_a_version_1_uuid_text_unique_and_ordered() -> None:
+    """Mule's ids are eaio's time-based UUIDs: ours have that layout, one tick per id."""
     import uuid
 
     from mule_emulator.runtime.message import new_id
 
     ids = [new_id() for _ in range(2000)]
     assert len(set(ids)) == len(ids)
-    variants = set()
-    for text in ids:
-        parsed = uuid.UUID(text)
-        assert str(parsed) == text and parsed.version == 4
-        assert parsed.variant == uuid.RFC_4122
-        variants.add(text[19])
-    assert variants == set("89ab")  # the two random bits under the variant are used
+    parsed = [uuid.UUID(text) for text in ids]
+    for text, value in zip(ids, parsed, strict=True):
+        assert str(value) == text and value.version == 1
+        assert value.variant == uuid.RFC_4122
+        assert value.node & (1 << 40)  # random node: multicast bit set
+    times = [value.time for value in parsed]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert len({value.clock_seq for value in parsed}) == 1
+
+
+def test_new_id_follows_the_ticks_across_the_high_bits(monkeypatch: Any) -> None:
+    """The cached text after the low 32 bits is remade when the high bits change."""
+    import itertools
+    import uuid
+
+    from mule_emulator.runtime import message
+
+    start = (0x1E61B << 32) + 0xFFFFFFFE
+    monkeypatch.setattr(message, "_ticks", itertools.count(start))
+    times = [uuid.UUID(message.new_id()).time for _ in range(4)]
+    assert times == [start, start + 1, start + 2, start + 3]
+
+
+def test_new_ids_differ_between_processes() -> None:
+    import subprocess
+    import sys
+
+    code = "from mule_emulator.runtime.message import new_id; print(new_id())"
+    first, second = (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .split("-", 3)[3]
+        for _ in range(2)
+    )
+    assert first != second  # clock sequence and node are random per process

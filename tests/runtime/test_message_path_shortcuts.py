@@ -270,3 +270,35 @@ def test_flow_runs_are_counted_from_several_threads(make_app: AppMaker) -> None:
         t.join(30)
     assert not any(t.is_alive() for t in threads)
     assert flow.runs == 1000
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+
+def test_client_dispatch_gives_up_the_gil_once_per_message(
+    make_app: AppMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release after the hand-off (``MuleClient.dispatch``) happens once per
+    dispatch, after the message is handed over, and a send does not pay for it."""
+    from mule_emulator.runtime import client as client_module
+
+    app = make_app(
+        """
+    <flow name="sink">
+        <vm:inbound-endpoint path="sc-sink" exchange-pattern="one-way"/>
+        <logger level="DEBUG"/>
+    </flow>
+    <flow name="echo">
+        <vm:inbound-endpoint path="sc-echo" exchange-pattern="request-response"/>
+        <logger level="DEBUG"/>
+    </flow>
+"""
+    )
+    releases: list[int] = []
+    real = client_module._urandom
+    monkeypatch.setattr(client_module, "_urandom", lambda n: releases.append(n) or real(n))
+    for _ in range(3):
+        app.client.dispatch("vm://sc-sink", "x")
+    assert releases == [1, 1, 1]
+    app.client.send("vm://sc-echo", "y")
+    assert releases == [1, 1, 1]
