@@ -225,8 +225,10 @@ class VMConnector:
         ``event``: the sender's, for the trace (None: a bare send outside a trace,
         ``OutboundEndpoint.send_payload``)."""
         receiver = self.receivers.get(endpoint.path)  # receiver_for's exact match, inline
-        if receiver is None or receiver.flow is None or not receiver.flow.source_started:
+        flow = None if receiver is None else receiver.flow
+        if flow is None or not flow.source_started:
             receiver = self.receiver_for(endpoint.path)
+            flow = None if receiver is None else receiver.flow
         if tracing.current.active:  # trace hook
             tracing.current.emit("send", flow=event.flow_name if event else "MuleClient", address=endpoint.uri, target=receiver.flow.name if receiver and receiver.flow else None, message=message.id)  # noqa: E501
         if receiver is None:
@@ -240,13 +242,12 @@ class VMConnector:
                 reply.turn_inbound()
             return reply
         # on_call for a request-response receiver, written out (the hot path of a send)
-        flow = receiver.flow
         assert flow is not None
-        handler = flow.exception_strategy
         found = self._templates.get(receiver)
-        template = found[1] if found is not None and found[0] is handler else None
-        if template is None:
-            template = self._template(receiver, handler)
+        if found is not None and found[0] is flow.exception_strategy:
+            template = found[1]
+        else:
+            template = self._template(receiver, flow.exception_strategy)
         try:
             if template.plain_handling:  # template.execute, written out
                 try:

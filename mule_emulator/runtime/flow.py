@@ -50,6 +50,7 @@ from mule_emulator.runtime.processors.base import (
     InterceptingProcessor,
     Processor,
     as_messaging_error,
+    run_chain,
     run_processor,
 )
 
@@ -97,6 +98,10 @@ class Flow:
         self.strategy = strategy
         self.exception_strategy = exception_strategy
         self.chain: Processor | None = None
+        # A plain ``Chain`` and its head, noted at start: while ``chain`` is still that
+        # chain, ``process`` runs the head directly (one frame less per event).
+        self._plain_chain: Processor | None = None
+        self._chain_head: tuple[Processor, ...] = ()
         self.sources: list[InboundEndpoint] = []
         self.poll: PollSource | None = None
         self.replier: Replier | None = None
@@ -207,7 +212,10 @@ class Flow:
             if tracing.current.active:  # trace hook
                 tracing.current.emit("flow", flow=self.name, message=event.message.id)
             chain = self.chain
-            result = event if chain is None else chain.process(event)
+            if chain is self._plain_chain and chain is not None:
+                result = run_chain(self._chain_head, event)  # chain.process, written out
+            else:
+                result = event if chain is None else chain.process(event)
             replier = self.replier
             if (
                 replier is not None
@@ -384,6 +392,10 @@ class Flow:
             return
         if self.chain is not None:
             self.chain.start()
+        chain = self.chain
+        if type(chain) is Chain:
+            self._plain_chain = chain
+            self._chain_head = chain._head
         for handoff in self._handoffs:
             if self.engine is not None:
                 self.engine.register_pool(handoff.pool, "stage")

@@ -593,31 +593,24 @@ class MuleMessage:
         inbound ← this outbound, outbound cleared, attachments likewise. ``put`` and
         ``drop``: properties the transport adds to or removes from that inbound scope
         (``CaseInsensitiveDict.crossing``)."""
-        other = MuleMessage.__new__(MuleMessage)
+        other = _new_object(MuleMessage)
         other.payload = self.payload
         other.id = self.id
         other.root_id = self.root_id
         source = self.outbound
-        inbound: CaseInsensitiveDict | None = None
-        if put:
-            # crossing's usual case, written out: each name ever stored under one
-            # spelling only (every put and drop name in _SOLE)
-            for key in put:
-                if key not in _SOLE:
-                    break
-            else:
-                for key in drop:
-                    if key not in _SOLE:
-                        break
-                else:
-                    data = dict(source._data)
-                    data.update(put)
-                    for key in drop:  # dropped after the writes, as crossing does
-                        data.pop(key, None)
-                    inbound = _new_object(CaseInsensitiveDict)
-                    inbound._data = data
-                    inbound._shared = False
-        if inbound is None:
+        # crossing's usual case, written out: each put and drop name ever stored under
+        # one spelling only (all in _SOLE), so only those exact keys can be present
+        if put and _SOLE.issuperset(put) and (not drop or _SOLE.issuperset(drop)):
+            data = source._data
+            data = {**data, **put} if data else dict(put)
+            if drop:
+                for key in drop:  # dropped after the writes, as crossing does
+                    if key in data:
+                        del data[key]
+            inbound = _new_object(CaseInsensitiveDict)
+            inbound._data = data
+            inbound._shared = False
+        else:
             inbound = source.crossing(put, drop) if put or drop else source.copy()
         other.inbound = inbound
         other.outbound = empty = _new_object(CaseInsensitiveDict)  # .empty(), written out

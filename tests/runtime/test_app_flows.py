@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from mule_emulator import ConfigError, MessagingError, MuleApp, NoReceiverError, UnsupportedError
+from mule_emulator.runtime.processors.base import Chain
 
 AppMaker = Callable[..., MuleApp]
 
@@ -64,14 +65,15 @@ def test_request_response_chain_runs_in_the_callers_thread(make_app: AppMaker) -
     app = make_app(REQUEST_RESPONSE)
     seen: list[str] = []
     flow = app.flows["back"]
-    assert flow.chain is not None
-    original = flow.chain.process
+    assert isinstance(flow.chain, Chain)
+    first = flow.chain.processors[0]
+    original = first.process
 
     def spy(event):  # type: ignore[no-untyped-def]
         seen.append(threading.current_thread().name)
         return original(event)
 
-    flow.chain.process = spy  # type: ignore[method-assign]
+    first.process = spy  # type: ignore[method-assign]
     reply = app.client.send("vm://front", "Marco")
     assert reply is not None
     assert reply.payload == "Polo kept"
