@@ -355,10 +355,10 @@ class _Decoder:
         return m
 
     def event(self, body: Any) -> MuleEvent:
-        return MuleEvent(
+        return MuleEvent.of(
             self.message(body["message"]["M"]),
             flow=body["flow"] or None,
-            session=MuleSession({k: self.value(v) for k, v in body["session"]}),
+            session=MuleSession.of({k: self.value(v) for k, v in body["session"]}),
             flow_vars={k: self.value(v) for k, v in body["vars"]},
             exchange_pattern=body["mep"],
             synchronous=body["sync"],
@@ -375,8 +375,8 @@ _DECODERS: dict[str, Callable[[_Decoder, Any], Any]] = {
     "b": lambda d, b: base64.b64decode(b),
     "f": lambda d, b: float(b),
     "N": lambda d, b: NULL_PAYLOAD,
-    "C": lambda d, b: CaseInsensitiveDict(dict(d.pairs(b))),
-    "S": lambda d, b: MuleSession({k: d.value(v) for k, v in b}),
+    "C": lambda d, b: CaseInsensitiveDict.of(dict(d.pairs(b))),
+    "S": lambda d, b: MuleSession.of({k: d.value(v) for k, v in b}),
     "M": _Decoder.message,
     "E": _Decoder.event,
     "p": _Decoder.pickled,

@@ -425,7 +425,7 @@ class MuleApp:
         message = MuleMessage.create(payload)
         for key, value in (properties or {}).items():
             message.inbound[key] = value
-        event = MuleEvent(message, flow=flow, exchange_pattern="request-response")
+        event = MuleEvent.of(message, flow=flow, exchange_pattern="request-response")
         template = transactions.main_template(None, flow.exception_strategy)
         result = template.execute(lambda: flow.process(event))
         return result.message if isinstance(result, MuleEvent) else None

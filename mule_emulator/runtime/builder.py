@@ -332,7 +332,7 @@ class TransformerCallable(core.Transformer):
         from mule_emulator.runtime.message import NULL_PAYLOAD, MuleMessage
         from mule_emulator.runtime.processors.standin import StandInMessage
 
-        view = StandInMessage(event)
+        view = StandInMessage.of(event)
         result = self.fn(view)
         if result is view:
             return event
@@ -708,7 +708,7 @@ def build_filter(ctx: BuildContext, cfg: ElementConfig) -> filters.Filter:
         def custom_test(event: Any) -> bool:
             from mule_emulator.runtime.processors.standin import StandInMessage
 
-            return bool(fn(StandInMessage(event)))
+            return bool(fn(StandInMessage.of(event)))
 
         return filters.TestFilter(custom_test, f"custom-filter {class_name}")
     raise UnsupportedError(f"<{cfg.qname}> is not a supported filter", cfg.location)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from mule_emulator.runtime.endpoints import OutboundEndpoint
 
 
-_new_object = object.__new__
 # A system call that returns at once and gives up the GIL around it (getrandom of one
 # byte): any thread waiting for the GIL takes it (see ``MuleClient.dispatch``).
 _urandom = os.urandom
@@ -119,12 +118,12 @@ class MuleClient:
             outbound = message.outbound
             for key, value in properties.items():
                 outbound[key] = value
-        # MuleEvent(message, flow=CLIENT_CONSTRUCT, exchange_pattern=pattern,
+        # MuleEvent.of(message, flow=CLIENT_CONSTRUCT, exchange_pattern=pattern,
         # synchronous=<request-response>), without the keyword parsing
-        event = _new_object(MuleEvent)
+        event = MuleEvent()
         event.message = message
         event.flow = CLIENT_CONSTRUCT
-        event.session = MuleSession()
+        event.session = MuleSession.of()
         event.flow_vars = {}
         event.exchange_pattern = pattern
         event._transacted = False

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from mule_emulator.runtime.endpoints import InboundEndpoint, OutboundEndpoint
 
 log = logging.getLogger("mule.transport.vm")
-_new_session = object.__new__
 
 PoolFactory = Callable[[str, "ThreadingProfile | None"], "ThreadPool"]
 
@@ -268,7 +267,7 @@ class VMConnector:
         if callee._vars:
             carried = callee.serialized_copy()
         else:  # serialized_copy() of an empty session, written out
-            carried = _new_session(MuleSession)
+            carried = MuleSession()
             carried._vars = None
         return result.message.to_inbound({MULE_SESSION: carried})
 
@@ -365,7 +364,7 @@ class VMConnector:
         if self.inbound_transformers:
             from mule_emulator.runtime.processors.base import run_chain
 
-            result = run_chain(self.inbound_transformers, MuleEvent(message))
+            result = run_chain(self.inbound_transformers, MuleEvent.of(message))
             if isinstance(result, MuleEvent):
                 message = result.message
         return message

@@ -88,7 +88,7 @@ def rebuild_session(message: MuleMessage, owned: bool = False) -> MuleSession:
     carried = message.inbound.pop(MULE_SESSION, None)
     if isinstance(carried, MuleSession):
         return carried if owned else carried.serialized_copy()
-    return MuleSession()
+    return MuleSession.of()
 
 
 def attach_session(message: MuleMessage, session: MuleSession) -> None:
@@ -98,8 +98,6 @@ def attach_session(message: MuleMessage, session: MuleSession) -> None:
 
 # What the transport adds besides MULE_ENDPOINT, and a receiver takes off again.
 _TRANSPORT_ONLY = (MULE_SESSION, ROOT_MESSAGE_ID)
-_new_event = object.__new__
-_new_session = object.__new__
 
 
 class EndpointAddress:
@@ -172,10 +170,10 @@ class InboundEndpoint(EndpointAddress):
             if isinstance(carried, MuleSession):
                 session = carried if owned else carried.serialized_copy()
             else:
-                session = MuleSession()
+                session = MuleSession.of()
         inbound = msg.inbound
-        # MuleEvent(...) written out: every flag is known here.
-        event = _new_event(MuleEvent)
+        # MuleEvent.of(...) written out: every flag is known here.
+        event = MuleEvent()
         event.message = msg
         event.flow = flow
         event.session = session
@@ -198,9 +196,9 @@ class InboundEndpoint(EndpointAddress):
 
         ``message`` was made for this call alone, ``session`` handed over beside it."""
         flow = self.flow
-        # MuleEvent(...) written out, as create_event with a session: a request-response
+        # MuleEvent.of(...) written out, as create_event with a session: a request-response
         # event is synchronous.
-        event = _new_event(MuleEvent)
+        event = MuleEvent()
         event.message = message
         event.flow = flow
         event.session = session
@@ -370,7 +368,7 @@ class OutboundEndpoint(EndpointAddress, Processor):
         if session._vars:
             handed = session.serialized_copy()
         else:  # serialized_copy() of an empty session, written out
-            handed = _new_session(MuleSession)
+            handed = MuleSession()
             handed._vars = None
         reply = connector.send(self, request, event, handed)
         if reply is None:
@@ -388,7 +386,7 @@ class OutboundEndpoint(EndpointAddress, Processor):
             elif session._vars is not None:
                 session.merge(carried)
         # event.with_message(reply), written out
-        result = _new_event(MuleEvent)
+        result = MuleEvent()
         result.message = reply
         result.flow = event.flow
         result.session = session
@@ -424,7 +422,7 @@ class OutboundEndpoint(EndpointAddress, Processor):
             result = self.process(event_for(payload))
             return result.message if isinstance(result, MuleEvent) else None
         request = MuleMessage.arriving(payload, {MULE_ENDPOINT: self.uri})
-        session = _new_session(MuleSession)  # the caller's empty session, serialised
+        session = MuleSession()  # the caller's empty session, serialised
         session._vars = None
         return connector.send(self, request, None, session)
 

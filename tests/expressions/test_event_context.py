@@ -27,7 +27,9 @@ class _Flow:
 
 def _event(payload: object = "data") -> MuleEvent:
     message = MuleMessage(payload, inbound={"Kind": "in"}, outbound={"MULE_CORRELATION_ID": "c9"})
-    return MuleEvent(message, flow=_Flow(), session=MuleSession({"s": 1}), flow_vars={"v": "fv"})
+    return MuleEvent.of(
+        message, flow=_Flow(), session=MuleSession.of({"s": 1}), flow_vars={"v": "fv"}
+    )
 
 
 def test_reads_the_event() -> None:

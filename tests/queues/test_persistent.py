@@ -169,7 +169,7 @@ def test_staged_puts_never_reach_the_disk_without_commit(open_store: Open) -> No
 def test_a_mule_message_round_trips_with_every_field(open_store: Open) -> None:
     m = MuleMessage(
         {"k": [1, 2.5, None, True], 3: (b"\x00\xff", NULL_PAYLOAD)},
-        outbound={"MyProp": "v", "MULE_SESSION": MuleSession({"s": 1})},
+        outbound={"MyProp": "v", "MULE_SESSION": MuleSession.of({"s": 1})},
         inbound={"In": b"raw"},
         mime_type="text/plain",
         encoding="UTF-16",
@@ -204,10 +204,10 @@ def test_an_event_round_trips_with_its_flow_name(open_store: Open) -> None:
     class FlowLike:
         name = "main"
 
-    event = MuleEvent(
+    event = MuleEvent.of(
         MuleMessage("p"),
         flow=FlowLike(),
-        session=MuleSession({"sv": [1]}),
+        session=MuleSession.of({"sv": [1]}),
         flow_vars={"fv": ("t",)},
         exchange_pattern="one-way",
     )

@@ -76,7 +76,7 @@ class FunctionalTestError(Exception):
 
 
 def failure(payload: Any = "some message") -> tuple[MessagingError, MuleEvent]:
-    ev = MuleEvent(MuleMessage(payload), exchange_pattern="request-response")
+    ev = MuleEvent.of(MuleMessage(payload), exchange_pattern="request-response")
     error = MessagingError("wrapped", event=ev, cause=FunctionalTestError("Functional Test"))
     return error, ev
 
@@ -85,7 +85,7 @@ def run_flow(
     strategy: ExceptionStrategy, work: Callable[[MuleEvent], Any], payload: Any = "some message"
 ) -> ProcessResult | MessagingError:
     """Run ``work`` as a request-response flow would, inside the main template."""
-    ev = MuleEvent(MuleMessage(payload), exchange_pattern="request-response")
+    ev = MuleEvent.of(MuleMessage(payload), exchange_pattern="request-response")
 
     def body() -> Any:
         try:
@@ -164,7 +164,7 @@ def test_commit_filter_keeps_the_transaction_so_the_dead_letter_commits() -> Non
 
 
 def run_flow_tx(strategy: ExceptionStrategy, work: Callable[[MuleEvent], Any]) -> Any:
-    ev = MuleEvent(MuleMessage("m"), exchange_pattern="one-way")
+    ev = MuleEvent.of(MuleMessage("m"), exchange_pattern="one-way")
 
     def body() -> Any:
         try:
@@ -304,14 +304,14 @@ def test_redelivery_policy_success_resets_the_counter_and_dead_letter_takes_over
             return event
 
     policy.next = Flow()
-    ev = MuleEvent(MuleMessage("same"))
+    ev = MuleEvent.of(MuleMessage("same"))
     with pytest.raises(FunctionalTestError):
         policy.process(ev)
     assert policy.count(payload_digest("same")) == 1
-    assert policy.process(MuleEvent(MuleMessage("same"))) is not None
+    assert policy.process(MuleEvent.of(MuleMessage("same"))) is not None
     assert len(dlq.seen) == 1, "N=0: the second arrival is already diverted"
     state["fail"] = False
-    assert policy.process(MuleEvent(MuleMessage("other"))) is not None
+    assert policy.process(MuleEvent.of(MuleMessage("other"))) is not None
     assert policy.count(payload_digest("other")) == 0
 
 
@@ -467,7 +467,7 @@ def test_one_way_endpoint_answers_null_except_after_a_handled_failure() -> None:
 
 
 def test_request_response_success_returns_the_flow_result() -> None:
-    ev = MuleEvent(MuleMessage("ok"))
+    ev = MuleEvent.of(MuleMessage("ok"))
     reply = caller_reply(ev, request_response=True)
     assert reply is not None and reply.payload == "ok"
     assert caller_reply(None, request_response=True) is None

@@ -25,7 +25,7 @@ def test_null_payload_is_falsy_singleton_and_survives_pickle() -> None:
 
 
 def test_property_scopes_are_case_insensitive() -> None:
-    d = CaseInsensitiveDict({"Foo": 1})
+    d = CaseInsensitiveDict.of({"Foo": 1})
     assert d["foo"] == 1 and "FOO" in d
     d["FOO"] = 2
     assert list(d) == ["FOO"] and len(d) == 1
@@ -60,7 +60,7 @@ def test_correlation_id_reads_outbound_then_inbound() -> None:
 
 def test_session_serialized_copy_drops_unserializable_and_merge() -> None:
     lock = threading.Lock()
-    s = MuleSession({"a": [1], "lock": lock})
+    s = MuleSession.of({"a": [1], "lock": lock})
     t = s.serialized_copy()
     assert t.vars == {"a": [1]} and t.vars["a"] is not s.vars["a"]
     t.vars["b"] = 2
@@ -69,7 +69,7 @@ def test_session_serialized_copy_drops_unserializable_and_merge() -> None:
 
 
 def test_event_copy_and_flags() -> None:
-    e = MuleEvent(MuleMessage("p"), exchange_pattern="request-response", flow_vars={"v": 1})
+    e = MuleEvent.of(MuleMessage("p"), exchange_pattern="request-response", flow_vars={"v": 1})
     assert e.synchronous and not e.transacted
     c = e.copy()
     c.flow_vars["v"] = 2
@@ -77,5 +77,5 @@ def test_event_copy_and_flags() -> None:
     w = e.with_message(MuleMessage("q"))
     w.flow_vars["v"] = 3
     assert e.flow_vars["v"] == 3
-    assert MuleEvent(MuleMessage("p")).synchronous is False
+    assert MuleEvent.of(MuleMessage("p")).synchronous is False
     assert VOID_EVENT is not None

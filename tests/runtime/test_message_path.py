@@ -27,7 +27,7 @@ AppMaker = Callable[..., MuleApp]  # the make_app fixture (conftest)
 
 
 def test_scope_copy_then_write_either_side_is_not_seen_by_the_other() -> None:
-    a = CaseInsensitiveDict({"x": 1, "Y": 2})
+    a = CaseInsensitiveDict.of({"x": 1, "Y": 2})
     b = a.copy()
     b["x"] = 10
     b["z"] = 3
@@ -43,7 +43,7 @@ def test_scope_copy_then_write_either_side_is_not_seen_by_the_other() -> None:
 
 
 def test_scope_copy_respelled_key_stays_private() -> None:
-    a = CaseInsensitiveDict({"Foo": 1, "bar": 2})
+    a = CaseInsensitiveDict.of({"Foo": 1, "bar": 2})
     b = a.copy()
     b["FOO"] = 5  # another spelling: new case, same position
     assert list(b) == ["FOO", "bar"] and b["foo"] == 5
@@ -51,8 +51,8 @@ def test_scope_copy_respelled_key_stays_private() -> None:
 
 
 def test_copy_of_a_copy_and_empty_scopes_are_isolated() -> None:
-    empty = CaseInsensitiveDict()
-    other = CaseInsensitiveDict()
+    empty = CaseInsensitiveDict.empty()
+    other = CaseInsensitiveDict.empty()
     empty["a"] = 1
     assert len(other) == 0 and "a" not in other
     first = empty.copy()
@@ -90,12 +90,12 @@ def test_to_inbound_leaves_the_sender_alone_and_turn_inbound_matches_it() -> Non
 
 
 def test_session_empty_paths() -> None:
-    assert MuleSession().serialized_copy().vars == {}
-    mine = MuleSession()
-    mine.merge(MuleSession({"s": [1]}))
+    assert MuleSession.of().serialized_copy().vars == {}
+    mine = MuleSession.of()
+    mine.merge(MuleSession.of({"s": [1]}))
     assert mine.vars == {"s": [1]}
-    kept = MuleSession({"drop": 1})
-    kept.merge(MuleSession())
+    kept = MuleSession.of({"drop": 1})
+    kept.merge(MuleSession.of())
     assert kept.vars == {}  # M-6: our serializable values go, the callee had none
 
 
@@ -209,7 +209,7 @@ def test_queued_message_is_copied_by_the_receiver(make_app: AppMaker) -> None:
     endpoint = app.flows["r"].source
     assert endpoint is not None
     queued = MuleMessage.create("p", {"k": 1}).to_inbound()
-    queued.inbound["MULE_SESSION"] = MuleSession({"s": [1]})
+    queued.inbound["MULE_SESSION"] = MuleSession.of({"s": [1]})
     event = endpoint.create_event(queued)
     assert isinstance(event, MuleEvent) and event.message is not queued
     event.message.inbound["changed"] = True

@@ -44,7 +44,7 @@ def test_crossing_matches_copy_write_pop_for_any_spellings() -> None:
     rng = random.Random(8)
     names = ["Cross_A", "cross_a", "CROSS_A", "Cross_B", "cross_b", "Cross_C", "plain"]
     for _ in range(400):
-        scope = CaseInsensitiveDict()
+        scope = CaseInsensitiveDict.empty()
         for name in rng.sample(names, rng.randint(0, 4)):
             scope[name] = rng.randint(0, 9)
         put = {name: rng.randint(10, 19) for name in rng.sample(names, rng.randint(0, 2))}
@@ -62,22 +62,22 @@ def test_crossing_matches_copy_write_pop_for_any_spellings() -> None:
 
 
 def test_crossing_copy_is_isolated_both_ways() -> None:
-    source = CaseInsensitiveDict({"k": 1})
+    source = CaseInsensitiveDict.of({"k": 1})
     crossed = source.crossing({"MULE_ENDPOINT": "vm://x"})
     source["late"] = 2
     crossed["k"] = 5
     assert dict(source) == {"k": 1, "late": 2}
     assert dict(crossed) == {"k": 5, "MULE_ENDPOINT": "vm://x"}
     assert crossed["mule_endpoint"] == "vm://x"  # found under another spelling
-    empty = CaseInsensitiveDict().crossing(None, ("MULE_SESSION",))
+    empty = CaseInsensitiveDict.empty().crossing(None, ("MULE_SESSION",))
     empty["a"] = 1
-    assert len(CaseInsensitiveDict()) == 0
+    assert len(CaseInsensitiveDict.empty()) == 0
 
 
 def test_a_name_stored_later_under_another_spelling_is_still_found() -> None:
-    first = CaseInsensitiveDict().crossing({"Late_Spelling_Name": 1})
+    first = CaseInsensitiveDict.empty().crossing({"Late_Spelling_Name": 1})
     assert first.get("late_spelling_name") == 1
-    second = CaseInsensitiveDict({"LATE_SPELLING_NAME": 2})
+    second = CaseInsensitiveDict.of({"LATE_SPELLING_NAME": 2})
     # Another spelling is now known: crossing takes the slow, exact way.
     crossed = second.crossing({"Late_Spelling_Name": 3}, ())
     assert list(crossed.items()) == [("Late_Spelling_Name", 3)]
@@ -110,7 +110,7 @@ class Strategy:
         self.calls += 1
         if self.mode == "fail":
             raise RuntimeError("strategy broke")
-        result = MuleEvent(MuleMessage(f"handled {self.mode}"))
+        result = MuleEvent.of(MuleMessage(f"handled {self.mode}"))
         if self.mode == "catch":
             error.handled = True
         return result
@@ -123,7 +123,7 @@ def _outcome(action: str, mode: str, resolve_any: bool, bound: bool) -> tuple[An
         config, handler=strategy, error_handling=True, resolve_any=resolve_any
     )
     tx = transactions.begin_transaction() if bound else None
-    failure = MessagingError("boom", event=MuleEvent(MuleMessage("in")))
+    failure = MessagingError("boom", event=MuleEvent.of(MuleMessage("in")))
 
     def work(suffix: str) -> Any:
         raise failure
@@ -180,7 +180,7 @@ def test_execute_handled_reuses_its_template_and_still_handles() -> None:
     seen: list[str] = []
 
     def failing() -> None:
-        raise MessagingError("boom", event=MuleEvent(MuleMessage("in")))
+        raise MessagingError("boom", event=MuleEvent.of(MuleMessage("in")))
 
     transactions.execute_handled(failing, strategy, "test", "a")
     transactions.execute_handled(lambda: seen.append("ok"), strategy, "test", "b")

@@ -73,13 +73,15 @@ def test_request_reply_sets_the_reply_to_address(make_app: AppMaker) -> None:
 def test_deliver_reply_follows_reply_to_unless_stopped() -> None:
     sent: list[tuple[str, object, dict[str, object]]] = []
     request = MuleMessage("q", inbound={"MULE_REPLYTO": "vm://r", "MULE_CORRELATION_ID": "c1"})
-    event = MuleEvent(request)
+    event = MuleEvent.of(request)
     result = event.with_message(MuleMessage("answer"))
     assert deliver_reply(event, result, lambda *args: sent.append(args))
     assert sent == [("vm://r", "answer", {"MULE_CORRELATION_ID": "c1"})]
     result.flow_vars["MULE_REPLY_TO_STOP"] = "true"
     assert not deliver_reply(event, result, lambda *args: sent.append(args))
-    assert not deliver_reply(MuleEvent(MuleMessage("x")), result, lambda *args: sent.append(args))
+    assert not deliver_reply(
+        MuleEvent.of(MuleMessage("x")), result, lambda *args: sent.append(args)
+    )
     assert len(sent) == 1
 
 

@@ -174,11 +174,11 @@ def service_config(**kw: Any) -> ServiceConfig:
 
 
 def rr_event(payload: Any = "in") -> MuleEvent:
-    return MuleEvent(MuleMessage(payload), exchange_pattern="request-response")
+    return MuleEvent.of(MuleMessage(payload), exchange_pattern="request-response")
 
 
 def one_way_event(payload: Any = "in") -> MuleEvent:
-    return MuleEvent(MuleMessage(payload), exchange_pattern="one-way")
+    return MuleEvent.of(MuleMessage(payload), exchange_pattern="one-way")
 
 
 def started(service: Service) -> Service:
@@ -423,9 +423,11 @@ def test_idempotent_receiver_drops_a_repeated_message_id(pools: list[ThreadPool]
         builder(Registry(component=Append("!")), pools).build(config, DefaultExceptionStrategy())
     )
     message = MuleMessage("m")
-    assert svc.process_from_source(MuleEvent(message.copy(), exchange_pattern="request-response"))
+    assert svc.process_from_source(
+        MuleEvent.of(message.copy(), exchange_pattern="request-response")
+    )
     assert (
-        svc.process_from_source(MuleEvent(message.copy(), exchange_pattern="request-response"))
+        svc.process_from_source(MuleEvent.of(message.copy(), exchange_pattern="request-response"))
         is None
     )
     svc.stop()

@@ -57,7 +57,7 @@ class Handler:
 
 
 def event(payload: str = "p") -> MuleEvent:
-    return MuleEvent(MuleMessage(payload), exchange_pattern="request-response")
+    return MuleEvent.of(MuleMessage(payload), exchange_pattern="request-response")
 
 
 # ------------------------------------------------------------------- commit / rollback
@@ -150,7 +150,7 @@ def test_transaction_is_per_thread() -> None:
 
 
 def test_event_is_transacted_while_a_transaction_is_bound() -> None:
-    e = MuleEvent(MuleMessage("x"))
+    e = MuleEvent.of(MuleMessage("x"))
     assert not e.transacted
     t = begin_transaction()
     assert e.transacted

@@ -55,7 +55,7 @@ class FakeClient:
         if address == "vm://echo":
             self.app.count("echoFlow")
             # The session travels as the inbound MULE_SESSION property, as the runtime's does.
-            inbound = {**(properties or {}), "MULE_SESSION": MuleSession({"seen": "yes"})}
+            inbound = {**(properties or {}), "MULE_SESSION": MuleSession.of({"seen": "yes"})}
             reply = MuleMessage(payload, inbound=inbound)
             return reply
         if address == "vm://fail":

@@ -28,7 +28,6 @@ from mule_emulator.runtime.processors.base import (
 )
 from mule_emulator.runtime.processors.standin import StandInMessage
 
-_new_view = object.__new__
 # Results that replace the event or its message (S-7), not the payload.
 _REPLACING = (MuleEvent, MuleMessage)
 
@@ -321,8 +320,7 @@ class CallableComponent(Component):
         self.kind = kind  # type: ignore[misc]
 
     def process(self, event: MuleEvent) -> ProcessResult:
-        # The view built without its __init__ frame (it only stores the event).
-        view = _new_view(StandInMessage)
+        view = StandInMessage()  # StandInMessage.of(event), written out
         view._event = event
         result = self.fn(view)
         if result is view:

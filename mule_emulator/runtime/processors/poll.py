@@ -76,7 +76,7 @@ class PollSource:
         Returns the event handed to the flow (None when the poll produced nothing)."""
         self.polls += 1
         flow = self.flow
-        event = MuleEvent(MuleMessage(""), flow=flow, exchange_pattern="one-way")
+        event = MuleEvent.of(MuleMessage(""), flow=flow, exchange_pattern="one-way")
         produced: list[MuleEvent] = []
 
         def work() -> None:
@@ -84,7 +84,7 @@ class PollSource:
             if not isinstance(result, MuleEvent) or is_null(result.message.payload):
                 log.info("Poll source returned null, not routing it into the flow")
                 return
-            entering = MuleEvent(
+            entering = MuleEvent.of(
                 MuleMessage(result.message.payload, outbound=result.message.outbound),
                 flow=flow,
                 exchange_pattern="one-way",

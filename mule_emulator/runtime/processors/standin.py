@@ -17,8 +17,17 @@ from mule_emulator.runtime.message import NULL_PAYLOAD, MuleEvent, MuleMessage
 class StandInMessage:
     """The message as a stand-in sees it (payload NullPayload reads as None)."""
 
-    def __init__(self, event: MuleEvent) -> None:
-        self._event = event
+    # No __init__: ``of(event)`` makes a view. A component call makes one per event, so
+    # ``CallableComponent`` calls the class and sets ``_event`` itself (no frame, no
+    # argument tuple for ``object.__new__``).
+    _event: MuleEvent
+
+    @classmethod
+    def of(cls, event: MuleEvent) -> StandInMessage:
+        """The view of ``event``'s message."""
+        view = cls()
+        view._event = event
+        return view
 
     @property
     def event(self) -> MuleEvent:
