@@ -65,6 +65,7 @@ class TraceRecorder(tracing.Tracer):
     ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown trace format {fmt!r}")
+        super().__init__()
         self.sink = sink
         self.fmt = fmt
         self.clock = clock
