@@ -176,7 +176,7 @@ def _enc_event(e: MuleEvent) -> dict[str, Any]:
             "flow": e.flow_name,
             "mep": e.exchange_pattern,
             "sync": e.synchronous,
-            "tx": bool(vars(e).get("_transacted", False)),
+            "tx": bool(e._transacted),
             "replyto": _enc(e.replyto),
             "endpoint": e.endpoint,
         }

@@ -269,7 +269,7 @@ class VMConnector:
         else:  # serialized_copy() of an empty session, written out
             carried = MuleSession()
             carried._vars = None
-        return result.message.to_inbound({MULE_SESSION: carried})
+        return result.message.to_inbound({MULE_SESSION: carried}, put_is_yours=True)
 
     def on_call(
         self,

@@ -323,6 +323,9 @@ class OutboundEndpoint(EndpointAddress, Processor):
         )
         self._chain_key: tuple[Processor, ...] | None = None
         self._chain: tuple[Processor, ...] = ()
+        # What a send writes into the request's inbound scope (read, never written:
+        # ``to_inbound`` copies it).
+        self._request_puts = {MULE_ENDPOINT: self.uri}
 
     def children(self) -> Sequence[Processor]:
         return (*self.processors, *self.response_processors)
@@ -363,7 +366,7 @@ class OutboundEndpoint(EndpointAddress, Processor):
         # to the receiver beside it, not through ``MULE_SESSION`` and back: the
         # receiver would take both transport properties off again at once
         # (``InboundEndpoint.create_event``).
-        request = event.message.to_inbound({MULE_ENDPOINT: self.uri}, _TRANSPORT_ONLY)
+        request = event.message.to_inbound(self._request_puts, _TRANSPORT_ONLY)
         session = event.session
         if session._vars:
             handed = session.serialized_copy()

@@ -603,12 +603,16 @@ class MuleMessage:
         return other
 
     def to_inbound(
-        self, put: Mapping[str, Any] | None = None, drop: tuple[str, ...] = ()
+        self,
+        put: Mapping[str, Any] | None = None,
+        drop: tuple[str, ...] = (),
+        put_is_yours: bool = False,
     ) -> MuleMessage:
         """What the receiver of this message sees (VM-3, R7): same id and payload,
         inbound ← this outbound, outbound cleared, attachments likewise. ``put`` and
         ``drop``: properties the transport adds to or removes from that inbound scope
-        (``CaseInsensitiveDict.crossing``)."""
+        (``CaseInsensitiveDict.crossing``). ``put_is_yours``: ``put`` is a dict made
+        for this call, which may become the new scope's own (else it is copied)."""
         other = _new_object(MuleMessage)
         other.payload = self.payload
         other.id = self.id
@@ -618,7 +622,10 @@ class MuleMessage:
         # one spelling only (all in _SOLE), so only those exact keys can be present
         if put and _SOLE.issuperset(put) and (not drop or _SOLE.issuperset(drop)):
             data = source._data
-            data = {**data, **put} if data else dict(put)
+            if data:
+                data = {**data, **put}
+            else:
+                data = put if put_is_yours and type(put) is dict else dict(put)
             if drop:
                 for key in drop:  # dropped after the writes, as crossing does
                     if key in data:
@@ -775,6 +782,18 @@ class MuleEvent:
 
     # No __init__, as for scopes and sessions: ``of()`` makes an event; the receivers
     # and endpoints, which make one per hop, call the class and set every field.
+    # Slots: no attribute dict to make for each event (about three per round trip).
+    __slots__ = (
+        "_transacted",
+        "endpoint",
+        "exchange_pattern",
+        "flow",
+        "flow_vars",
+        "message",
+        "replyto",
+        "session",
+        "synchronous",
+    )
     message: MuleMessage
     flow: Any
     session: MuleSession
