@@ -19,7 +19,9 @@ class StandInMessage:
 
     # No __init__: ``of(event)`` makes a view. A component call makes one per event, so
     # ``CallableComponent`` calls the class and sets ``_event`` itself (no frame, no
-    # argument tuple for ``object.__new__``).
+    # argument tuple for ``object.__new__``). Slots, with ``__dict__`` kept for a
+    # stand-in that stores something on its view: the dict is made only then.
+    __slots__ = ("__dict__", "_event")
     _event: MuleEvent
 
     @classmethod
